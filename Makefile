@@ -1,0 +1,71 @@
+# StreamFlix media platform: the two commands a newcomer needs are `make deploy` and `make test`.
+SHELL := /bin/bash
+ENV ?= local
+SUFFIX ?=
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LOCALAWS_PORT ?= 4566
+LOCALAWS_HOST := 127.0.0.1
+LOCALAWS_IDLE ?= 7200
+export AWS_ENDPOINT_URL ?= http://$(LOCALAWS_HOST):$(LOCALAWS_PORT)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+COLLECTION_LINK := build/collections/ansible_collections/streamflix/media_platform
+EXTRA := $(if $(SUFFIX),-e streamflix_env_suffix=$(SUFFIX),)
+PLAYBOOK := $(BIN)/ansible-playbook -i inventories/$(ENV)
+
+.PHONY: venv localaws localaws-up deploy plan verify teardown test test-unit test-integration molecule lint sanity clean
+
+venv: $(VENV)/.installed $(COLLECTION_LINK)
+
+$(VENV)/.installed: requirements.txt tools/localaws/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e tools/localaws
+	touch $@
+
+# The collection is imported from this checkout through a link; ansible.cfg points collections_path at build/.
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn ../../../.. $@
+
+localaws: venv
+	$(BIN)/localaws --host $(LOCALAWS_HOST) --port $(LOCALAWS_PORT)
+
+# Started in the background for ENV=local; it exits by itself after LOCALAWS_IDLE idle seconds.
+localaws-up: venv
+	@if [ "$(ENV)" = local ]; then $(BIN)/python -m localaws.ensure --host $(LOCALAWS_HOST) --port $(LOCALAWS_PORT) --idle-timeout $(LOCALAWS_IDLE) --log build/localaws.log; fi
+
+deploy: venv localaws-up
+	$(PLAYBOOK) playbooks/site.yml $(EXTRA)
+	@$(BIN)/python -m json.tool outputs/$(if $(SUFFIX),$(SUFFIX),$(ENV)).json 2>/dev/null || true
+
+plan: venv localaws-up
+	$(PLAYBOOK) playbooks/site.yml --check --diff $(EXTRA)
+
+verify: venv localaws-up
+	$(PLAYBOOK) playbooks/verify.yml $(EXTRA)
+
+teardown: venv localaws-up
+	$(PLAYBOOK) playbooks/teardown.yml $(EXTRA)
+
+test: venv lint test-unit test-integration molecule sanity
+
+test-unit: venv
+	$(BIN)/python -m pytest tests/unit -q -n 2
+
+test-integration: venv
+	$(BIN)/python -m pytest tests/integration -q
+
+molecule: venv
+	$(BIN)/molecule test -s default
+
+lint: venv
+	$(BIN)/ansible-lint --profile production
+
+sanity: venv
+	tests/sanity/run.sh
+
+clean:
+	rm -rf build outputs reports

@@ -1,0 +1,153 @@
+# -*- coding: utf-8 -*-
+# Copyright: StreamFlix platform team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Cross-field checks of the platform's inputs, run by preflight before any changing call.
+
+Types and choices are checked by the roles' argument_specs; these checks cover what a spec cannot say:
+forms, ranges that depend on other inputs, and relations between inputs. Every message names the
+variable and the allowed form, so a person can act on it.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+
+from ansible_collections.streamflix.media_platform.plugins.module_utils.naming import suffix_errors
+
+ENVIRONMENTS = ("local", "dev", "staging", "prod")
+# The only values CloudWatch Logs accepts for a retention policy (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)
+REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
+RESERVED_TAG_KEYS = ("Project", "Environment", "ManagedBy", "Name")
+# AWS VPC and subnet CIDR blocks must be between /16 and /28.
+MIN_PREFIX, MAX_PREFIX = 16, 28
+
+
+def _network(value, variable):
+    """Parse a CIDR block, returning (network, error)."""
+    try:
+        network = ipaddress.ip_network(str(value), strict=True)
+    except ValueError as exc:
+        return None, "{0}: {1!r} is not an IPv4 CIDR block such as 10.20.0.0/16 ({2}).".format(variable, value, exc)
+    if network.version != 4:
+        return None, "{0}: {1!r} must be an IPv4 CIDR block such as 10.20.0.0/16.".format(variable, value)
+    if not MIN_PREFIX <= network.prefixlen <= MAX_PREFIX:
+        return None, "{0}: {1!r} must have a prefix length between /{2} and /{3}.".format(
+            variable, value, MIN_PREFIX, MAX_PREFIX
+        )
+    return network, None
+
+
+def network_errors(vpc_cidr, public_cidrs, private_cidrs, az_count):
+    errors = []
+    vpc, error = _network(vpc_cidr, "streamflix_vpc_cidr")
+    if error:
+        return [error]
+    subnets = []
+    for variable, cidrs in (("streamflix_public_subnet_cidrs", public_cidrs), ("streamflix_private_subnet_cidrs", private_cidrs)):
+        if not isinstance(cidrs, list) or len(cidrs) < az_count:
+            errors.append(
+                "{0} must be a list of at least streamflix_az_count ({1}) CIDR blocks, one per AZ; got {2!r}.".format(
+                    variable, az_count, cidrs
+                )
+            )
+            continue
+        for index, cidr in enumerate(cidrs[:az_count]):
+            label = "{0}[{1}]".format(variable, index)
+            subnet, error = _network(cidr, label)
+            if error:
+                errors.append(error)
+            elif not subnet.subnet_of(vpc):
+                errors.append("{0}: {1} is not inside streamflix_vpc_cidr {2}.".format(label, subnet, vpc))
+            else:
+                subnets.append((label, subnet))
+    for position, (label, subnet) in enumerate(subnets):
+        for other_label, other in subnets[position + 1:]:
+            if subnet.overlaps(other):
+                errors.append("{0} ({1}) overlaps {2} ({3}); subnets must not overlap.".format(label, subnet, other_label, other))
+    return errors
+
+
+def tag_errors(extra_tags):
+    if not isinstance(extra_tags, dict):
+        return ["streamflix_extra_tags must be a mapping of tag keys to string values; got {0!r}.".format(extra_tags)]
+    errors = []
+    for key, value in extra_tags.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
+            errors.append("streamflix_extra_tags: key {0!r} must be 1-128 characters and not start with 'aws:'.".format(key))
+        elif key in RESERVED_TAG_KEYS:
+            errors.append("streamflix_extra_tags: key {0!r} is set by the platform; reserved keys are {1}.".format(key, ", ".join(RESERVED_TAG_KEYS)))
+        if not isinstance(value, str) or len(value) > 256:
+            errors.append("streamflix_extra_tags[{0!r}] must be a string of at most 256 characters; got {1!r}.".format(key, value))
+    return errors
+
+
+def _int_in_range(value, variable, low, high):
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        return ["{0} must be an integer from {1} to {2}; got {3!r}.".format(variable, low, high, value)]
+    return []
+
+
+def input_errors(inputs):
+    """Every problem with the platform's inputs; an empty list means preflight may go on."""
+    errors = []
+    environment = inputs.get("streamflix_environment")
+    if environment not in ENVIRONMENTS:
+        errors.append("streamflix_environment must be one of {0}; got {1!r}.".format(", ".join(ENVIRONMENTS), environment))
+    errors += suffix_errors(inputs.get("streamflix_env_suffix"))
+    region = inputs.get("streamflix_region")
+    if not isinstance(region, str) or not REGION_PATTERN.match(region):
+        errors.append("streamflix_region must be an AWS region name such as eu-west-2; got {0!r}.".format(region))
+    account = inputs.get("streamflix_aws_account_id")
+    if environment != "local" or account not in (None, ""):
+        if not isinstance(account, str) or not ACCOUNT_PATTERN.match(account):
+            errors.append(
+                "streamflix_aws_account_id must be the 12-digit id of the target account, quoted as a string; got {0!r}.".format(account)
+            )
+    az_errors = _int_in_range(inputs.get("streamflix_az_count"), "streamflix_az_count", 2, 6)
+    errors += az_errors
+    if not az_errors:
+        errors += network_errors(
+            inputs.get("streamflix_vpc_cidr"),
+            inputs.get("streamflix_public_subnet_cidrs"),
+            inputs.get("streamflix_private_subnet_cidrs"),
+            inputs["streamflix_az_count"],
+        )
+    if inputs.get("streamflix_nat_mode") not in ("single", "per_az"):
+        errors.append("streamflix_nat_mode must be 'single' or 'per_az'; got {0!r}.".format(inputs.get("streamflix_nat_mode")))
+    retention = inputs.get("streamflix_log_retention_days")
+    if retention not in LOG_RETENTION_DAYS or isinstance(retention, bool):
+        errors.append(
+            "streamflix_log_retention_days must be one of the values CloudWatch Logs accepts ({0}); got {1!r}.".format(
+                ", ".join(str(days) for days in LOG_RETENTION_DAYS), retention
+            )
+        )
+    errors += _int_in_range(inputs.get("streamflix_app_port"), "streamflix_app_port", 1, 65535)
+    errors += _int_in_range(inputs.get("streamflix_kms_deletion_window_days"), "streamflix_kms_deletion_window_days", 7, 30)
+    errors += tag_errors(inputs.get("streamflix_extra_tags", {}))
+    if not isinstance(inputs.get("streamflix_protected"), bool):
+        errors.append("streamflix_protected must be true or false; got {0!r}.".format(inputs.get("streamflix_protected")))
+    return errors
+
+
+def target_errors(environment, expected_account, actual_account, az_count, available_azs):
+    """Checks of the AWS target itself: the right account, and enough AZs in the region."""
+    errors = []
+    if environment != "local" and expected_account != actual_account:
+        errors.append(
+            "The credentials reach AWS account {0}, but streamflix_aws_account_id is {1} for environment {2}: "
+            "refusing to touch the wrong account.".format(actual_account, expected_account, environment)
+        )
+    if len(available_azs) < az_count:
+        errors.append(
+            "streamflix_az_count is {0}, but the region offers only {1} available AZs ({2}).".format(
+                az_count, len(available_azs), ", ".join(available_azs)
+            )
+        )
+    return errors

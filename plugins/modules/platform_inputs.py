@@ -1,0 +1,139 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: StreamFlix platform team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: platform_inputs
+short_description: Validate a StreamFlix environment's inputs and target, and derive its names
+version_added: 0.1.0
+description:
+  - Runs first in C(site.yml) and C(teardown.yml), before any changing call.
+  - Checks every input against the allowed forms and against each other (suffix format, every resulting
+    resource name against its AWS length limit, CIDR validity and non-overlap, counts and ranges, tags).
+  - Checks the target; the caller's account must equal O(inputs.streamflix_aws_account_id) outside the
+    C(local) environment, and the region must offer enough availability zones.
+  - Returns the names and tags every role uses, and the availability zones the network spans.
+  - Never changes anything; the stock modules have no equivalent, which is why this module exists.
+author:
+  - StreamFlix platform team
+options:
+  inputs:
+    description:
+      - The platform's input variables, keyed by variable name (for example C(streamflix_env_suffix)).
+      - Messages about a bad input name the variable, so keep the keys as the inventory spells them.
+    type: dict
+    required: true
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Validate inputs and target
+  streamflix.media_platform.platform_inputs:
+    inputs:
+      streamflix_environment: dev
+      streamflix_env_suffix: pr42
+      streamflix_region: us-east-1
+      streamflix_aws_account_id: "123456789012"
+      streamflix_az_count: 2
+      streamflix_nat_mode: single
+      streamflix_vpc_cidr: 10.20.0.0/16
+      streamflix_public_subnet_cidrs: [10.20.0.0/24, 10.20.1.0/24]
+      streamflix_private_subnet_cidrs: [10.20.10.0/24, 10.20.11.0/24]
+      streamflix_log_retention_days: 7
+      streamflix_app_port: 8080
+      streamflix_kms_deletion_window_days: 7
+      streamflix_extra_tags: {CostCenter: media}
+      streamflix_protected: false
+  register: preflight
+"""
+
+RETURN = r"""
+names:
+  description: The name of every platform resource, keyed by component.
+  returned: success
+  type: dict
+  sample: {"vpc": "streamflix-vpc-pr42", "alb": "streamflix-alb-pr42", "kms_alias": "alias/streamflix-pr42"}
+tags:
+  description: The tags every taggable resource carries.
+  returned: success
+  type: dict
+  sample: {"Project": "streamflix", "Environment": "pr42", "ManagedBy": "ansible", "CostCenter": "media"}
+availability_zones:
+  description: The first O(inputs.streamflix_az_count) available zones of the region, in name order.
+  returned: success
+  type: list
+  elements: str
+  sample: ["us-east-1a", "us-east-1b"]
+account_id:
+  description: The account the credentials reach.
+  returned: success
+  type: str
+  sample: "123456789012"
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_availability_zones
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.streamflix.media_platform.plugins.module_utils.inputs import input_errors
+from ansible_collections.streamflix.media_platform.plugins.module_utils.inputs import target_errors
+from ansible_collections.streamflix.media_platform.plugins.module_utils.naming import resource_names
+from ansible_collections.streamflix.media_platform.plugins.module_utils.naming import standard_tags
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+
+def caller_account(module):
+    sts = module.client("sts", retry_decorator=AWSRetry.jittered_backoff())
+    try:
+        return sts.get_caller_identity(aws_retry=True)["Account"]
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not identify the caller: check the AWS credentials and endpoint")
+
+
+def available_zones(module):
+    ec2 = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
+    zones = describe_availability_zones(
+        ec2, Filters=[{"Name": "state", "Values": ["available"]}, {"Name": "zone-type", "Values": ["availability-zone"]}]
+    )
+    return sorted(zone["ZoneName"] for zone in zones)
+
+
+def main():
+    module = AnsibleAWSModule(argument_spec=dict(inputs=dict(type="dict", required=True)), supports_check_mode=True)
+    inputs = module.params["inputs"]
+
+    errors = input_errors(inputs)
+    if errors:
+        module.fail_json(msg="Invalid input, nothing was changed: " + " ".join(errors), errors=errors)
+
+    environment = inputs["streamflix_environment"]
+    account = caller_account(module)
+    zones = available_zones(module)
+    errors = target_errors(environment, inputs.get("streamflix_aws_account_id"), account, inputs["streamflix_az_count"], zones)
+    if errors:
+        module.fail_json(msg="Wrong target, nothing was changed: " + " ".join(errors), errors=errors)
+
+    suffix = inputs["streamflix_env_suffix"]
+    module.exit_json(
+        changed=False,
+        names=resource_names(suffix),
+        tags=standard_tags(suffix, inputs.get("streamflix_extra_tags")),
+        availability_zones=zones[: inputs["streamflix_az_count"]],
+        account_id=account,
+    )
+
+
+if __name__ == "__main__":
+    main()

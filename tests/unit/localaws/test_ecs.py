@@ -1,0 +1,134 @@
+"""ECS fills: the cluster and service fields AWS always returns (and that
+community.aws ecs_cluster / ecs_service read), and awsvpc without securityGroups."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+@pytest.fixture
+def ecs(client):
+    return client("ecs")
+
+
+@pytest.fixture
+def task_definition(ecs, name):
+    ecs.register_task_definition(
+        family=name,
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "app", "image": "nginx", "portMappings": [{"containerPort": 80}]}],
+    )
+    return name
+
+
+def test_cluster_without_capacity_providers_returns_empty_lists(ecs, name):
+    created = ecs.create_cluster(clusterName=name)["cluster"]
+    assert created["capacityProviders"] == []
+    assert created["defaultCapacityProviderStrategy"] == []
+
+    described = ecs.describe_clusters(clusters=[name], include=["TAGS"])["clusters"][0]
+    assert described["capacityProviders"] == []
+    assert described["defaultCapacityProviderStrategy"] == []
+    assert described["tags"] == []
+    # Without include=TAGS, AWS leaves tags out.
+    assert "tags" not in ecs.describe_clusters(clusters=[name])["clusters"][0]
+
+
+def test_cluster_capacity_providers_round_trip(ecs, name):
+    ecs.create_cluster(
+        clusterName=name,
+        capacityProviders=["FARGATE"],
+        defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1, "base": 1}],
+        tags=[{"key": "Project", "value": "streamflix"}],
+    )
+    described = ecs.describe_clusters(clusters=[name], include=["TAGS"])["clusters"][0]
+    assert described["capacityProviders"] == ["FARGATE"]
+    assert described["defaultCapacityProviderStrategy"][0]["capacityProvider"] == "FARGATE"
+    assert described["tags"] == [{"key": "Project", "value": "streamflix"}]
+
+
+def test_missing_cluster_is_reported_as_failure(ecs, name):
+    response = ecs.describe_clusters(clusters=[name])
+    assert response["clusters"] == []
+    assert response["failures"][0]["reason"] == "MISSING"
+
+
+def test_service_returns_the_fields_aws_returns(ecs, name, task_definition, vpc):
+    ecs.create_cluster(clusterName=name)
+    created = ecs.create_service(
+        cluster=name,
+        serviceName=name,
+        taskDefinition=task_definition,
+        desiredCount=2,
+        launchType="FARGATE",
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": vpc["subnets"],
+                "securityGroups": [vpc["default_sg"]],
+                "assignPublicIp": "DISABLED",
+            }
+        },
+        healthCheckGracePeriodSeconds=60,
+        propagateTags="SERVICE",
+        tags=[{"key": "Project", "value": "streamflix"}],
+    )["service"]
+    assert created["enableExecuteCommand"] is False
+    assert created["healthCheckGracePeriodSeconds"] == 60
+    assert created["placementConstraints"] == []
+    assert created["placementStrategy"] == []
+    assert created["deploymentConfiguration"]["maximumPercent"] == 200
+    assert created["deploymentConfiguration"]["minimumHealthyPercent"] == 100
+    assert created["platformVersion"] == "LATEST"
+    assert "createdAt" in created
+
+    described = ecs.describe_services(cluster=name, services=[name], include=["TAGS"])["services"][0]
+    assert described["enableExecuteCommand"] is False
+    assert described["tags"] == [{"key": "Project", "value": "streamflix"}]
+    assert described["propagateTags"] == "SERVICE"
+    assert described["deploymentController"] == {"type": "ECS"}
+
+    updated = ecs.update_service(cluster=name, service=name, desiredCount=3, enableExecuteCommand=True)["service"]
+    assert updated["desiredCount"] == 3
+    assert updated["enableExecuteCommand"] is True
+
+
+def test_awsvpc_without_security_groups_is_accepted(ecs, name, task_definition, vpc):
+    ecs.create_cluster(clusterName=name)
+    service = ecs.create_service(
+        cluster=name,
+        serviceName=name,
+        taskDefinition=task_definition,
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": vpc["subnets"]}},
+    )["service"]
+    assert service["networkConfiguration"]["awsvpcConfiguration"]["subnets"] == vpc["subnets"]
+
+
+@pytest.mark.parametrize(
+    "awsvpc",
+    [
+        {"subnets": ["subnet-doesnotexist"]},
+        {"subnets": "VPC", "securityGroups": ["sg-doesnotexist"]},
+        {"subnets": []},
+    ],
+)
+def test_awsvpc_with_unknown_network_is_rejected(ecs, name, task_definition, vpc, awsvpc):
+    ecs.create_cluster(clusterName=name)
+    if awsvpc["subnets"] == "VPC":
+        awsvpc = dict(awsvpc, subnets=vpc["subnets"])
+    with pytest.raises(ClientError) as excinfo:
+        ecs.create_service(
+            cluster=name,
+            serviceName=name,
+            taskDefinition=task_definition,
+            desiredCount=1,
+            launchType="FARGATE",
+            networkConfiguration={"awsvpcConfiguration": awsvpc},
+        )
+    assert excinfo.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert ecs.describe_services(cluster=name, services=[name])["services"] == []

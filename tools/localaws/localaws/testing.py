@@ -1,0 +1,84 @@
+"""Test helper: start localaws on a free loopback port for the duration of a block.
+
+    with running_localaws() as endpoint:
+        boto3.client("s3", endpoint_url=endpoint, ...)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from typing import Iterator, Sequence
+
+START_DEADLINE_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 10.0
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path: str, lines: int = 40) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _healthy(endpoint: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/_localaws/health", timeout=0.5) as resp:
+            return resp.status == 200 and json.load(resp).get("status") == "ok"
+    except (OSError, ValueError, urllib.error.URLError):
+        return False
+
+
+@contextlib.contextmanager
+def running_localaws(extra_args: Sequence[str] = ()) -> Iterator[str]:
+    """Run localaws in a subprocess; yield its endpoint URL; stop it on exit."""
+    host = "127.0.0.1"
+    port = free_port(host)
+    endpoint = f"http://{host}:{port}"
+    with tempfile.TemporaryDirectory(prefix="localaws-") as tmp:
+        log_path = os.path.join(tmp, "localaws.log")
+        with open(log_path, "wb") as log:
+            cmd = [
+                sys.executable, "-m", "localaws.cli",
+                "--host", host, "--port", str(port),
+                "--parent-pid", str(os.getpid()),
+                *extra_args,
+            ]
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + START_DEADLINE_SECONDS
+            while not _healthy(endpoint):
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"localaws exited with code {proc.returncode} before answering:\n{_tail(log_path)}"
+                    )
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"localaws did not answer on {endpoint} within {START_DEADLINE_SECONDS:.0f}s:\n"
+                        f"{_tail(log_path)}"
+                    )
+                time.sleep(0.1)
+            yield endpoint
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=STOP_TIMEOUT_SECONDS)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
