@@ -10,6 +10,8 @@ LOCALAWS_HOST := 127.0.0.1
 LOCALAWS_IDLE ?= 7200
 export AWS_ENDPOINT_URL ?= http://$(LOCALAWS_HOST):$(LOCALAWS_PORT)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# Tools started by molecule and ansible-lint (ansible-config, ansible-playbook) come from the venv.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 COLLECTION_LINK := build/collections/ansible_collections/streamflix/media_platform
 EXTRA := $(if $(SUFFIX),-e streamflix_env_suffix=$(SUFFIX),)
 PLAYBOOK := $(BIN)/ansible-playbook -i inventories/$(ENV)

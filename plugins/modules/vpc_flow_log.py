@@ -119,6 +119,9 @@ diff:
   type: dict
 """
 
+import uuid
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import ensure_ec2_tags
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -155,18 +158,33 @@ def remove(module, client, flow_log_ids):
         module.fail_json(msg="AWS refused to delete flow logs: {0}".format(failures))
 
 
-def create(module, client, desired):
+def create(module, client, desired, replacing=None):
+    """Returns (flow_log, removed): removed is True when the flow logs in ``replacing`` had to go first."""
     if module.check_mode:
-        return dict(desired, flow_log_id=None)
-    # The token makes a retried create (after a throttle or a lost answer) return the same flow log.
-    token = "{0}-{1}".format(desired["resource_id"], desired["log_group_name"])[-64:]
+        return dict(desired, flow_log_id=None), False
+    removed = False
     try:
-        response = create_flow_log(client, desired, module.params["resource_type"], token)
+        try:
+            # A fresh token per request: the retries of this call reuse it, so a throttled or lost create
+            # returns the same flow log; a later request (a replacement, or a re-create after a delete)
+            # must not, or EC2 answers with IdempotentParameterMismatch or the old, deleted flow log.
+            response = create_flow_log(client, desired, module.params["resource_type"], str(uuid.uuid4()))
+        except is_boto3_error_code("FlowLogAlreadyExists"):
+            if not replacing:
+                raise
+            # EC2 refuses a second flow log of the resource into the same log group: make room first.
+            remove(module, client, replacing)
+            removed = True
+            response = create_flow_log(client, desired, module.params["resource_type"], str(uuid.uuid4()))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="Could not create the flow log of {0}".format(desired["resource_id"]))
     if response.get("Unsuccessful"):
         module.fail_json(msg="AWS refused the flow log: {0}".format(response["Unsuccessful"]))
-    return current_flow_log(find_flow_logs(module, client)[0])
+    created_ids = response.get("FlowLogIds", [])
+    found = [flow_log for flow_log in find_flow_logs(module, client) if flow_log["FlowLogId"] in created_ids]
+    if not found:  # not listed yet: report what was asked for
+        return dict(desired, flow_log_id=created_ids[0] if created_ids else None), removed
+    return current_flow_log(found[0]), removed
 
 
 def ensure_absent(module, client, existing):
@@ -195,11 +213,12 @@ def ensure_present(module, client, existing):
     duplicates = [flow_log["FlowLogId"] for flow_log in existing[1:]]
     remove(module, client, duplicates)
     if current is None:
-        return True, create(module, client, desired), []
+        return True, create(module, client, desired)[0], []
     replaced = settings_to_replace(current, desired)
     if replaced:
-        created = create(module, client, desired)
-        remove(module, client, [current["flow_log_id"]])
+        created, removed = create(module, client, desired, replacing=[current["flow_log_id"]])
+        if not removed:
+            remove(module, client, [current["flow_log_id"]])
         return True, created, replaced
     changed, current = update_tags(module, client, current, desired)
     return changed or bool(duplicates), current, []

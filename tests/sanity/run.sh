@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# ansible-test sanity for streamflix.media_platform, run locally (no containers) with the .venv's ansible-test.
+#
+# ansible-test only tests a collection that sits at .../ansible_collections/<namespace>/<name>, so this script
+# copies what `ansible-galaxy collection build` would ship (git-tracked plus untracked-not-ignored files, minus
+# galaxy.yml build_ignore) into build/ansible_collections/streamflix/media_platform, fresh on every run, and runs
+# the sanity tests there. (build/collections/ is a different thing: the link ansible.cfg uses; it is left alone.)
+#
+# Each sanity test that needs Python packages runs in its own virtual environment, which ansible-test creates under
+# ~/.ansible/test/venv from the exact pins it ships (ansible_test/_data/requirements/sanity.*.txt, from PyPI on the
+# first run, cached after that); nothing is installed into .venv.
+#
+# Usage: tests/sanity/run.sh [extra ansible-test sanity arguments, e.g. --test pylint]
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=${VENV_BIN:-$ROOT/.venv/bin}
+PYTHON_VERSION=3.11  # the .venv interpreter; the only Python version installed here
+DEST=$ROOT/build/ansible_collections/streamflix/media_platform
+
+cd "$ROOT"
+"$BIN/python" -c "import sys; assert sys.version_info[:2] == (3, 11), sys.version" \
+  || { echo "tests/sanity/run.sh: $BIN/python must be Python $PYTHON_VERSION" >&2; exit 1; }
+
+# 1. Fresh copy of the collection: the files git knows about or would add, filtered like `ansible-galaxy collection
+#    build` filters them (galaxy.yml build_ignore plus its built-in ignores).
+rm -rf "$ROOT/build/ansible_collections"
+mkdir -p "$DEST"
+git ls-files -z --cached --others --exclude-standard \
+  | "$BIN/python" -c '
+import fnmatch, os, sys, yaml
+with open("galaxy.yml") as f:
+    patterns = yaml.safe_load(f).get("build_ignore") or []
+patterns += ["*.pyc", "*.retry", "tests/output", "__pycache__", "*/__pycache__"]  # ansible-galaxy built-in ignores
+def ignored(path):
+    parts = path.split("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]  # a file or any directory above it
+    return any(fnmatch.fnmatch(p, pat) for p in prefixes for pat in patterns)
+for path in sys.stdin.read().split("\0"):
+    if path and os.path.isfile(path) and not ignored(path):  # isfile: skip tracked files deleted in the work tree
+        sys.stdout.write(path + "\0")
+' \
+  | tar --null --files-from=- -cf - | tar -xf - -C "$DEST"
+# The copy lives inside this repository's ignored build/ directory, where ansible-test would see no files at all
+# (it lists content with git); a repository of its own makes it list the copy's files (untracked files count).
+git -C "$DEST" init -q
+
+# 2. The collections ours depends on (galaxy.yml dependencies), from the `ansible` package in .venv: ansible-test
+#    points ANSIBLE_COLLECTIONS_PATH at build/ only, and its import and validate-modules tests load amazon.aws.
+SITE_COLLECTIONS=$("$BIN/python" -c "import os, ansible_collections.amazon.aws.plugins as p; print(os.path.abspath(os.path.join(p.__path__[0], '../../..')))")
+for dep in amazon/aws community/aws; do
+  mkdir -p "$ROOT/build/ansible_collections/${dep%/*}"
+  ln -sfn "$SITE_COLLECTIONS/$dep" "$ROOT/build/ansible_collections/$dep"
+done
+
+# 3. Run. --python 3.11 keeps every test on the one interpreter present (tests targeting other Python versions,
+#    e.g. compile and import for 3.8-3.13, are skipped for the versions that are not installed, as ansible-test
+#    reports). No --docker: there is no container engine here.
+cd "$DEST"
+start=$(date +%s)
+status=0
+"$BIN/ansible-test" sanity --python "$PYTHON_VERSION" --color no "$@" || status=$?
+echo "ansible-test sanity: exit $status after $(( $(date +%s) - start ))s in $DEST"
+exit "$status"
