@@ -16,7 +16,7 @@ COLLECTION_LINK := build/collections/ansible_collections/streamflix/media_platfo
 EXTRA := $(if $(SUFFIX),-e streamflix_env_suffix=$(SUFFIX),)
 PLAYBOOK := $(BIN)/ansible-playbook -i inventories/$(ENV)
 
-.PHONY: venv localaws localaws-up deploy plan verify teardown test test-unit test-integration molecule lint sanity clean
+.PHONY: venv localaws localaws-up deploy plan teardown test test-unit test-integration molecule lint sanity bench clean
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 
@@ -46,9 +46,6 @@ deploy: venv localaws-up
 plan: venv localaws-up
 	$(PLAYBOOK) playbooks/site.yml --check --diff $(EXTRA)
 
-verify: venv localaws-up
-	$(PLAYBOOK) playbooks/verify.yml $(EXTRA)
-
 teardown: venv localaws-up
 	$(PLAYBOOK) playbooks/teardown.yml $(EXTRA)
 
@@ -65,6 +62,10 @@ molecule: venv
 
 lint: venv
 	$(BIN)/ansible-lint --profile production
+	$(BIN)/antsibull-changelog lint
+
+bench: venv
+	$(BIN)/python bench/deploy_cycle.py --runs 3 --json build/bench-deploy.json
 
 sanity: venv
 	tests/sanity/run.sh

@@ -22,8 +22,9 @@ ENVIRONMENTS = ("local", "dev", "staging", "prod")
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )
-REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
+# \Z, not $: "$" also matches before a trailing newline, so "123456789012\n" would pass.
+REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+\Z")
+ACCOUNT_PATTERN = re.compile(r"^\d{12}\Z")
 RESERVED_TAG_KEYS = ("Project", "Environment", "ManagedBy", "Name")
 # AWS VPC and subnet CIDR blocks must be between /16 and /28.
 MIN_PREFIX, MAX_PREFIX = 16, 28

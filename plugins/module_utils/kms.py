@@ -22,4 +22,3 @@ def find_alias(client, alias_name):
             if alias["AliasName"] == alias_name:
                 return alias
     return None
-

@@ -49,7 +49,7 @@ COMPONENTS = {
     "dashboard": ("dashboard", 255, "CloudWatch dashboard name"),
 }
 
-SUFFIX_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+SUFFIX_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*\Z")  # \Z: "$" would accept a trailing newline
 SUFFIX_FORM = (
     "lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen "
     "(for example 'dev' or 'pr42')"

@@ -17,7 +17,7 @@ description:
   - amazon.aws.kms_key creates an alias with its key but cannot delete one; scheduling a key for
     deletion leaves its alias behind, so a teardown needs this module to leave nothing named.
 author:
-  - StreamFlix platform team
+  - StreamFlix platform team (!UNKNOWN)
 options:
   state:
     description: Whether the alias should exist.

@@ -16,12 +16,12 @@ description:
   - Runs first in C(site.yml) and C(teardown.yml), before any changing call.
   - Checks every input against the allowed forms and against each other (suffix format, every resulting
     resource name against its AWS length limit, CIDR validity and non-overlap, counts and ranges, tags).
-  - Checks the target; the caller's account must equal O(inputs.streamflix_aws_account_id) outside the
-    C(local) environment, and the region must offer enough availability zones.
+  - Checks the target; the caller's account must equal the C(streamflix_aws_account_id) entry of O(inputs)
+    outside the C(local) environment, and the region must offer enough availability zones.
   - Returns the names and tags every role uses, and the availability zones the network spans.
   - Never changes anything; the stock modules have no equivalent, which is why this module exists.
 author:
-  - StreamFlix platform team
+  - StreamFlix platform team (!UNKNOWN)
 options:
   inputs:
     description:
@@ -68,7 +68,7 @@ tags:
   type: dict
   sample: {"Project": "streamflix", "Environment": "pr42", "ManagedBy": "ansible", "CostCenter": "media"}
 availability_zones:
-  description: The first O(inputs.streamflix_az_count) available zones of the region, in name order.
+  description: The first N available zones of the region, in name order, N being the C(streamflix_az_count) entry of O(inputs).
   returned: success
   type: list
   elements: str

@@ -21,7 +21,7 @@ description:
     and says so in RV(replaced).
   - Neither amazon.aws nor community.aws has a flow-log module, which is why this one exists.
 author:
-  - StreamFlix platform team
+  - StreamFlix platform team (!UNKNOWN)
 options:
   state:
     description: Whether the flow log should exist.

@@ -3,7 +3,7 @@
 #
 # ansible-test only tests a collection that sits at .../ansible_collections/<namespace>/<name>, so this script
 # copies what `ansible-galaxy collection build` would ship (git-tracked plus untracked-not-ignored files, minus
-# galaxy.yml build_ignore) into build/ansible_collections/streamflix/media_platform, fresh on every run, and runs
+# galaxy.yml build_ignore; minus the pytest suites under tests/, see below) into build/ansible_collections/streamflix/media_platform, fresh on every run, and runs
 # the sanity tests there. (build/collections/ is a different thing: the link ansible.cfg uses; it is left alone.)
 #
 # Each sanity test that needs Python packages runs in its own virtual environment, which ansible-test creates under
@@ -32,6 +32,10 @@ import fnmatch, os, sys, yaml
 with open("galaxy.yml") as f:
     patterns = yaml.safe_load(f).get("build_ignore") or []
 patterns += ["*.pyc", "*.retry", "tests/output", "__pycache__", "*/__pycache__"]  # ansible-galaxy built-in ignores
+# Not sanity-tested: the pytest suites (run by "make test-unit" and "make test-integration", with their own
+# conventions, e.g. pytest fixtures imported by name) and tests/unit/localaws, which tests tools/localaws, not
+# this collection. ansible-lint (.ansible-lint) skips tests/ likewise.
+patterns += ["tests/conftest.py", "tests/unit", "tests/integration"]
 def ignored(path):
     parts = path.split("/")
     prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]  # a file or any directory above it
@@ -53,7 +57,38 @@ for dep in amazon/aws community/aws; do
   ln -sfn "$SITE_COLLECTIONS/$dep" "$ROOT/build/ansible_collections/$dep"
 done
 
-# 3. Run. --python 3.11 keeps every test on the one interpreter present (tests targeting other Python versions,
+# 3. ansible-test creates each sanity virtual environment without pip and bootstraps pip with a get-pip.py script it
+#    downloads from ci-files.testing.ansible.com, which is not reachable here (only PyPI is). If that script is not
+#    cached yet, cache a stand-in that does what get-pip.py does (run pip from a pip wheel to install the requested
+#    pip) with the wheel of the exact pip version ansible-test asks for, downloaded from PyPI.
+ANSIBLE_TEST_DIR=$("$BIN/python" -c 'import ansible_test, os; print(os.path.dirname(ansible_test.__file__))')
+PIP_VERSION=$(sed -n "s/^ *pip='\([0-9.]*\)',\{0,1\}$/\1/p" "$ANSIBLE_TEST_DIR/_internal/python_requirements.py" | head -n1)
+[ -n "$PIP_VERSION" ] || { echo "tests/sanity/run.sh: cannot find the pip version ansible-test bootstraps" >&2; exit 1; }
+GET_PIP_CACHE=$HOME/.ansible/test/cache
+GET_PIP=$GET_PIP_CACHE/get_pip_${PIP_VERSION//./_}.py
+if [ ! -s "$GET_PIP" ]; then
+  mkdir -p "$GET_PIP_CACHE"
+  "$BIN/pip" download --quiet --no-deps --only-binary=:all: --dest "$GET_PIP_CACHE" "pip==$PIP_VERSION"
+  cat >"$GET_PIP.tmp" <<STANDIN
+"""Stand-in for get-pip.py $PIP_VERSION, written by streamflix.media_platform tests/sanity/run.sh.
+
+Like get-pip.py it runs pip from a pip wheel (here the one next to this file rather than an embedded copy) to
+install the packages named on its command line; --no-setuptools and --no-wheel are get-pip.py options.
+"""
+import os
+import sys
+
+WHEEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pip-$PIP_VERSION-py3-none-any.whl")
+sys.path.insert(0, WHEEL)
+from pip._internal.cli.main import main  # noqa: E402
+
+args = [arg for arg in sys.argv[1:] if arg not in ("--no-setuptools", "--no-wheel")]
+sys.exit(main(["install", "--find-links", os.path.dirname(WHEEL)] + args))
+STANDIN
+  mv "$GET_PIP.tmp" "$GET_PIP"
+fi
+
+# 4. Run. --python 3.11 keeps every test on the one interpreter present (tests targeting other Python versions,
 #    e.g. compile and import for 3.8-3.13, are skipped for the versions that are not installed, as ansible-test
 #    reports). No --docker: there is no container engine here.
 cd "$DEST"

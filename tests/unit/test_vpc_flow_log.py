@@ -300,3 +300,60 @@ def test_present_without_role_fails(world):
     result = fail_module(vpc_flow_log, params)
     assert "deliver_logs_permission_arn" in result["msg"]
     assert aws_flow_logs(world) == []
+
+
+def test_every_create_request_has_its_own_client_token(world, monkeypatch):
+    """EC2 answers a reused token with the first request's result (or IdempotentParameterMismatch), so a
+    token derived from the resource and log group would make a re-create after a delete, or a
+    replacement, return the old flow log instead of making a new one."""
+    tokens = []
+    real = vpc_flow_log.create_flow_log
+
+    def spy(client, desired, resource_type, client_token):
+        tokens.append(client_token)
+        return real(client, desired, resource_type, client_token)
+
+    monkeypatch.setattr(vpc_flow_log, "create_flow_log", spy)
+    absent = {"state": "absent", "resource_id": world["vpc_id"], "log_group_name": LOG_GROUP}
+    run_module(vpc_flow_log, args(world))
+    run_module(vpc_flow_log, absent)
+    again = run_module(vpc_flow_log, args(world))
+    run_module(vpc_flow_log, args(world, traffic_type="ACCEPT"))
+    assert len(tokens) >= 3
+    assert len(set(tokens)) == len(tokens)
+    assert all(0 < len(token) <= 64 for token in tokens)
+    [flow_log] = aws_flow_logs(world)
+    assert flow_log["TrafficType"] == "ACCEPT"
+    assert flow_log["FlowLogId"] != again["flow_log"]["flow_log_id"]
+
+
+def test_replacement_when_ec2_accepts_the_new_flow_log_first(world, monkeypatch):
+    """Moto refuses a second flow log into the same log group, so the module makes room first; where
+    EC2 accepts it, the module creates the new one, deletes the old one and reports the new one."""
+    from moto.ec2.models import ec2_backends
+
+    backend = ec2_backends["123456789012"][REGION]
+    real = vpc_flow_log.create_flow_log
+    calls = []
+
+    def accepting(client, desired, resource_type, client_token):
+        hidden = [flow_log for flow_log in backend.flow_logs.values() if flow_log.log_group_name == LOG_GROUP]
+        calls.append([flow_log.id for flow_log in hidden])
+        for flow_log in hidden:
+            flow_log.log_group_name = "/hidden"
+        try:
+            return real(client, desired, resource_type, client_token)
+        finally:
+            for flow_log in hidden:
+                flow_log.log_group_name = LOG_GROUP
+
+    first = run_module(vpc_flow_log, args(world))
+    monkeypatch.setattr(vpc_flow_log, "create_flow_log", accepting)
+    result = run_module(vpc_flow_log, args(world, max_aggregation_interval=60))
+    assert calls == [[first["flow_log"]["flow_log_id"]]]  # created while the old one still existed
+    assert result["replaced"] == ["max_aggregation_interval"]
+    [flow_log] = aws_flow_logs(world)
+    assert flow_log["MaxAggregationInterval"] == 60
+    assert flow_log["FlowLogId"] != first["flow_log"]["flow_log_id"]
+    assert result["flow_log"]["flow_log_id"] == flow_log["FlowLogId"]
+    assert result["flow_log"]["max_aggregation_interval"] == 60

@@ -1,0 +1,51 @@
+"""Integration fixtures: one localaws per test session, playbook runs, and state read back through boto3.
+
+The playbooks run as `ansible-playbook` subprocesses from the repository root, exactly as a person runs
+them; every assertion about AWS state goes through boto3 against the same localaws, never through the
+playbook's own output (DESIGN.md, "Tests"). Helpers live in integration_support.py.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+
+from integration_support import PlaybookRun, make_client, run_playbook, snapshot
+from localaws.testing import running_localaws
+
+
+@pytest.fixture(scope="session")
+def endpoint() -> str:
+    """One localaws for the whole session; it stops (and dies with pytest) when the session ends."""
+    with running_localaws() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def aws(endpoint) -> Callable[[str], object]:
+    """aws("ec2") -> a boto3 client for localaws (dummy credentials, us-east-1); clients are cached."""
+    cache = {}
+
+    def factory(service: str):
+        if service not in cache:
+            cache[service] = make_client(endpoint, service)
+        return cache[service]
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def playbook(endpoint) -> Callable[..., PlaybookRun]:
+    """playbook("site", suffix, "-e", "x=y") -> PlaybookRun (does not assert; see assert_succeeded)."""
+
+    def runner(name: str, suffix: str | None, *extra: str) -> PlaybookRun:
+        return run_playbook(endpoint, name, suffix, extra)
+
+    return runner
+
+
+@pytest.fixture(scope="session")
+def take_snapshot(aws) -> Callable[[str], dict]:
+    return lambda suffix: snapshot(aws, suffix)
+

@@ -1,0 +1,316 @@
+"""Helpers of the integration tests: playbook runs, boto3 clients, and the state of an environment.
+
+The playbooks run as `ansible-playbook` subprocesses from the repository root, exactly as a person runs
+them; every assertion about AWS state goes through boto3 against the same localaws, never through the
+playbook's own output (DESIGN.md, "Tests").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import boto3
+from botocore.config import Config
+
+REPO = Path(__file__).resolve().parents[2]
+ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
+REGION = "us-east-1"
+PROJECT = "streamflix"
+STANDARD_TAGS = {"Project": "streamflix", "ManagedBy": "ansible", "CostCenter": "media-local"}
+PLAYBOOK_TIMEOUT_SECONDS = 900
+RECAP_LINE = re.compile(
+    r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+"
+    r"failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)",
+    re.MULTILINE,
+)
+
+
+def unique_suffix(prefix: str = "it") -> str:
+    """A valid environment suffix no other test uses: lower-case, starts with a letter, short."""
+    return prefix + secrets.token_hex(3)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# localaws and boto3
+
+
+def make_client(endpoint_url: str, service: str):
+    return boto3.client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        aws_access_key_id="localaws",
+        aws_secret_access_key="localaws",
+        config=Config(retries={"max_attempts": 5, "mode": "standard"}),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Running playbooks
+
+
+@dataclass
+class PlaybookRun:
+    args: list
+    rc: int
+    output: str
+    recap: dict  # ok/changed/unreachable/failed/skipped/rescued/ignored summed over hosts; {} if no recap
+
+    @property
+    def changed(self) -> int:
+        return self.recap.get("changed", -1)
+
+    @property
+    def failed(self) -> int:
+        return self.recap.get("failed", -1)
+
+    def tail(self, lines: int = 80) -> str:
+        return "\n".join(self.output.splitlines()[-lines:])
+
+    def flat_output(self) -> str:
+        """The output with the callback's line wrapping undone, for searching messages."""
+        return re.sub(r"\s+", " ", self.output)
+
+    def describe(self) -> str:
+        return "ansible-playbook {0}\nrc={1} recap={2}\n--- output tail ---\n{3}".format(
+            " ".join(self.args), self.rc, self.recap, self.tail()
+        )
+
+
+def parse_recap(output: str) -> dict:
+    totals = {}
+    for match in RECAP_LINE.finditer(output):
+        for key, value in match.groupdict().items():
+            if key != "host":
+                totals[key] = totals.get(key, 0) + int(value)
+    return totals
+
+
+def run_playbook(endpoint_url: str, playbook: str, suffix: str | None, extra: Sequence[str] = ()) -> PlaybookRun:
+    args = ["-i", "inventories/local", "playbooks/{0}.yml".format(playbook)]
+    if suffix is not None:
+        args += ["-e", "streamflix_env_suffix={0}".format(suffix)]
+    args += list(extra)
+    env = dict(os.environ)
+    env.update(
+        AWS_ENDPOINT_URL=endpoint_url,
+        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_NOCOLOR="1",
+        PY_COLORS="0",
+    )
+    # Never let a developer's real AWS settings leak into a run against localaws.
+    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        env.pop(key, None)
+    proc = subprocess.run(
+        [str(ANSIBLE_PLAYBOOK), *args],
+        cwd=str(REPO),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=PLAYBOOK_TIMEOUT_SECONDS,
+    )
+    return PlaybookRun(args=args, rc=proc.returncode, output=proc.stdout, recap=parse_recap(proc.stdout))
+
+
+def assert_succeeded(run: PlaybookRun) -> PlaybookRun:
+    assert run.rc == 0 and run.failed == 0 and run.recap.get("unreachable", 0) == 0, (
+        "playbook failed unexpectedly:\n" + run.describe()
+    )
+    return run
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading state back
+
+
+def tag_dict(tags) -> dict:
+    """EC2-style [{'Key','Value'}], KMS-style [{'TagKey','TagValue'}] or a plain dict, as a dict."""
+    if isinstance(tags, dict):
+        return dict(tags)
+    result = {}
+    for tag in tags or []:
+        if "Key" in tag:
+            result[tag["Key"]] = tag["Value"]
+        else:
+            result[tag["TagKey"]] = tag["TagValue"]
+    return result
+
+
+def normalise(value):
+    """A comparable form of an AWS description: tag lists become dicts, lists become order-free."""
+    if isinstance(value, dict):
+        return {key: normalise(item) for key, item in value.items() if key != "ResponseMetadata"}
+    if isinstance(value, list):
+        if value and all(isinstance(item, dict) and set(item) == {"Key", "Value"} for item in value):
+            return tag_dict(value)
+        items = [normalise(item) for item in value]
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, default=str))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _pages(client, operation: str, key: str, **kwargs) -> list:
+    if client.can_paginate(operation):
+        items = []
+        for page in client.get_paginator(operation).paginate(**kwargs):
+            items += page.get(key, [])
+        return items
+    return getattr(client, operation)(**kwargs).get(key, [])
+
+
+def _mentions(tags, suffix: str) -> bool:
+    tags = tag_dict(tags)
+    name = tags.get("Name", "")
+    return tags.get("Environment") == suffix or name.endswith("-" + suffix) or ("-" + suffix + "-") in name
+
+
+def _vpc_of(item) -> str | None:
+    if "VpcId" in item:
+        return item["VpcId"]
+    attachments = item.get("Attachments") or [{}]
+    return attachments[0].get("VpcId")
+
+
+def _ec2_by_tag_or_vpc(ec2, operation, key, id_key, suffix, vpc_ids):
+    """Filtered here rather than by the server: moto ignores some tag filters (NAT gateways)."""
+    return {
+        item[id_key]: item
+        for item in _pages(ec2, operation, key)
+        if _mentions(item.get("Tags"), suffix) or _vpc_of(item) in vpc_ids
+    }
+
+
+def kms_keys(aws, suffix: str | None = None) -> dict:
+    """Every KMS key (optionally only those tagged Environment=suffix) -> (metadata, tags)."""
+    kms = aws("kms")
+    keys = {}
+    for key in _pages(kms, "list_keys", "Keys"):
+        metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        if metadata.get("KeyManager") != "CUSTOMER":
+            continue
+        tags = tag_dict(_pages(kms, "list_resource_tags", "Tags", KeyId=key["KeyId"]))
+        if suffix is None or tags.get("Environment") == suffix:
+            keys[key["KeyId"]] = (metadata, tags)
+    return keys
+
+
+def snapshot(aws, suffix: str) -> dict:
+    """Everything on localaws tagged Environment=<suffix> or named after the suffix, in comparable form.
+
+    Keys are resource kinds, values map resource id -> normalised description. An empty environment gives
+    a snapshot whose every value is empty (see is_empty). KMS keys scheduled for deletion are left out: that
+    is what teardown does to a key; aliases and everything else must be gone.
+    """
+    ec2, logs, iam, kms = aws("ec2"), aws("logs"), aws("iam"), aws("kms")
+    state = {}
+
+    vpcs = {vpc["VpcId"]: vpc for vpc in _pages(ec2, "describe_vpcs", "Vpcs") if _mentions(vpc.get("Tags"), suffix)}
+    state["vpcs"] = vpcs
+    vpc_ids = set(vpcs)
+    for vpc_id in vpc_ids:
+        for attribute in ("enableDnsSupport", "enableDnsHostnames"):
+            answer = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
+            vpcs[vpc_id] = dict(vpcs[vpc_id], **{attribute: next(v for k, v in answer.items() if k.startswith("Enable"))})
+    state["subnets"] = _ec2_by_tag_or_vpc(ec2, "describe_subnets", "Subnets", "SubnetId", suffix, vpc_ids)
+    state["internet_gateways"] = _ec2_by_tag_or_vpc(
+        ec2, "describe_internet_gateways", "InternetGateways", "InternetGatewayId", suffix, vpc_ids
+    )
+    nats = _ec2_by_tag_or_vpc(ec2, "describe_nat_gateways", "NatGateways", "NatGatewayId", suffix, vpc_ids)
+    state["nat_gateways"] = {key: nat for key, nat in nats.items() if nat["State"] not in ("deleted", "deleting")}
+    state["eips"] = {
+        address["AllocationId"]: address
+        for address in ec2.describe_addresses()["Addresses"]
+        if _mentions(address.get("Tags"), suffix)
+    }
+    state["route_tables"] = _ec2_by_tag_or_vpc(ec2, "describe_route_tables", "RouteTables", "RouteTableId", suffix, vpc_ids)
+    state["security_groups"] = {
+        group["GroupId"]: group
+        for group in _pages(ec2, "describe_security_groups", "SecurityGroups")
+        if _mentions(group.get("Tags"), suffix) or group["VpcId"] in vpc_ids or group["GroupName"].endswith("-" + suffix)
+    }
+    state["flow_logs"] = {
+        flow_log["FlowLogId"]: flow_log
+        for flow_log in _pages(ec2, "describe_flow_logs", "FlowLogs")
+        if flow_log.get("ResourceId") in vpc_ids
+        or _mentions(flow_log.get("Tags"), suffix)
+        or flow_log.get("LogGroupName", "").startswith("/{0}/{1}/".format(PROJECT, suffix))
+    }
+    log_groups = {}
+    for group in _pages(logs, "describe_log_groups", "logGroups", logGroupNamePrefix="/{0}/{1}/".format(PROJECT, suffix)):
+        group = dict(group)
+        group["tags"] = logs.list_tags_for_resource(resourceArn=group["logGroupArn"]).get("tags", {})
+        group.pop("storedBytes", None)
+        log_groups[group["logGroupName"]] = group
+    state["log_groups"] = log_groups
+    role_name = re.compile(r"^{0}-[a-z0-9-]+-{1}$".format(PROJECT, re.escape(suffix)))
+    roles = {}
+    for role in _pages(iam, "list_roles", "Roles"):
+        if role_name.match(role["RoleName"]):
+            name = role["RoleName"]
+            role = dict(iam.get_role(RoleName=name)["Role"])
+            role.pop("RoleLastUsed", None)
+            role["InlinePolicies"] = {
+                policy: iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
+                for policy in _pages(iam, "list_role_policies", "PolicyNames", RoleName=name)
+            }
+            role["AttachedPolicies"] = _pages(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name)
+            roles[name] = role
+    state["iam_roles"] = roles
+    state["kms_aliases"] = {
+        alias["AliasName"]: alias
+        for alias in _pages(kms, "list_aliases", "Aliases")
+        if alias["AliasName"] == "alias/{0}-{1}".format(PROJECT, suffix)
+    }
+    keys = {}
+    for key_id, (metadata, tags) in kms_keys(aws, suffix).items():
+        if metadata["KeyState"] == "PendingDeletion":
+            continue
+        keys[key_id] = dict(
+            metadata,
+            Tags=tags,
+            RotationEnabled=kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"],
+            Policy=json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]),
+        )
+    state["kms_keys"] = keys
+    return normalise(state)
+
+
+def is_empty(state: dict) -> bool:
+    return all(not resources for resources in state.values())
+
+
+def leftovers(state: dict) -> dict:
+    return {kind: sorted(resources) for kind, resources in state.items() if resources}
+
+
+def global_counts(aws) -> dict:
+    """Ids of everything on the whole localaws that a deploy would add to, for 'nothing was created'."""
+    ec2, logs, iam, kms = aws("ec2"), aws("logs"), aws("iam"), aws("kms")
+    return {
+        "vpcs": sorted(vpc["VpcId"] for vpc in _pages(ec2, "describe_vpcs", "Vpcs")),
+        "subnets": sorted(subnet["SubnetId"] for subnet in _pages(ec2, "describe_subnets", "Subnets")),
+        "security_groups": sorted(group["GroupId"] for group in _pages(ec2, "describe_security_groups", "SecurityGroups")),
+        "internet_gateways": sorted(
+            igw["InternetGatewayId"] for igw in _pages(ec2, "describe_internet_gateways", "InternetGateways")
+        ),
+        "nat_gateways": sorted(nat["NatGatewayId"] for nat in _pages(ec2, "describe_nat_gateways", "NatGateways")),
+        "eips": sorted(address["AllocationId"] for address in ec2.describe_addresses()["Addresses"]),
+        "route_tables": sorted(table["RouteTableId"] for table in _pages(ec2, "describe_route_tables", "RouteTables")),
+        "flow_logs": sorted(flow["FlowLogId"] for flow in _pages(ec2, "describe_flow_logs", "FlowLogs")),
+        "log_groups": sorted(group["logGroupName"] for group in _pages(logs, "describe_log_groups", "logGroups")),
+        "iam_roles": sorted(role["RoleName"] for role in _pages(iam, "list_roles", "Roles")),
+        "kms_keys": sorted(key["KeyId"] for key in _pages(kms, "list_keys", "Keys")),
+        "kms_aliases": sorted(alias["AliasName"] for alias in _pages(kms, "list_aliases", "Aliases")),
+    }

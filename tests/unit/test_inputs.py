@@ -1,0 +1,275 @@
+"""Cross-field input checks: every malformed input is refused with a message naming its variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.streamflix.media_platform.plugins.module_utils import inputs as checks
+from ansible_collections.streamflix.media_platform.plugins.module_utils.naming import max_suffix_length
+
+
+def valid_inputs(**changes):
+    inputs = {
+        "streamflix_environment": "dev",
+        "streamflix_env_suffix": "pr42",
+        "streamflix_region": "us-east-1",
+        "streamflix_aws_account_id": "123456789012",
+        "streamflix_az_count": 2,
+        "streamflix_nat_mode": "single",
+        "streamflix_vpc_cidr": "10.20.0.0/16",
+        "streamflix_public_subnet_cidrs": ["10.20.0.0/24", "10.20.1.0/24"],
+        "streamflix_private_subnet_cidrs": ["10.20.10.0/24", "10.20.11.0/24"],
+        "streamflix_log_retention_days": 7,
+        "streamflix_app_port": 8080,
+        "streamflix_kms_deletion_window_days": 7,
+        "streamflix_extra_tags": {"CostCenter": "media"},
+        "streamflix_protected": False,
+    }
+    inputs.update(changes)
+    return inputs
+
+
+PUBLIC = "streamflix_public_subnet_cidrs"
+PRIVATE = "streamflix_private_subnet_cidrs"
+TOO_LONG_SUFFIX = "a" * (max_suffix_length() + 1)
+
+# (changes, the variable every resulting message must name)
+MALFORMED = [
+    # the VPC block
+    pytest.param({"streamflix_vpc_cidr": "not-a-cidr"}, "streamflix_vpc_cidr", id="vpc-cidr-garbage"),
+    pytest.param({"streamflix_vpc_cidr": "10.20.0.1/16"}, "streamflix_vpc_cidr", id="vpc-cidr-host-bits"),
+    pytest.param({"streamflix_vpc_cidr": "10.0.0.0/8"}, "streamflix_vpc_cidr", id="vpc-cidr-too-large"),
+    pytest.param({"streamflix_vpc_cidr": "10.20.0.0/29"}, "streamflix_vpc_cidr", id="vpc-cidr-too-small"),
+    pytest.param({"streamflix_vpc_cidr": "10.20.0.0/33"}, "streamflix_vpc_cidr", id="vpc-cidr-prefix-33"),
+    pytest.param({"streamflix_vpc_cidr": "fd00:20::/56"}, "streamflix_vpc_cidr", id="vpc-cidr-ipv6"),
+    pytest.param({"streamflix_vpc_cidr": None}, "streamflix_vpc_cidr", id="vpc-cidr-none"),
+    pytest.param({"streamflix_vpc_cidr": 168034304}, "streamflix_vpc_cidr", id="vpc-cidr-int"),
+    # the subnets
+    pytest.param({PUBLIC: ["10.30.0.0/24", "10.20.1.0/24"]}, PUBLIC, id="public-outside-vpc"),
+    pytest.param({PRIVATE: ["10.20.10.0/24", "192.168.0.0/24"]}, PRIVATE, id="private-outside-vpc"),
+    pytest.param({PRIVATE: ["10.20.10.0/33", "10.20.11.0/24"]}, PRIVATE, id="private-bad-prefix"),
+    pytest.param({PUBLIC: ["10.20.0.0/24", "10.20.1.5/24"]}, PUBLIC, id="public-host-bits"),
+    pytest.param({PUBLIC: ["10.20.0.0/24", "10.20.1.0/29"]}, PUBLIC, id="public-subnet-too-small"),
+    pytest.param({PUBLIC: ["10.20.0.0/24", "banana"]}, PUBLIC, id="public-garbage"),
+    pytest.param({PRIVATE: ["10.20.0.0/24", "10.20.11.0/24"]}, PRIVATE, id="private-overlaps-public"),
+    pytest.param({PUBLIC: ["10.20.0.0/23", "10.20.1.0/24"]}, PUBLIC, id="public-overlap-each-other"),
+    pytest.param({PRIVATE: ["10.20.10.0/24", "10.20.10.0/24"]}, PRIVATE, id="private-duplicate"),
+    pytest.param({PUBLIC: ["10.20.0.0/24"]}, PUBLIC, id="public-fewer-than-az-count"),
+    pytest.param({PRIVATE: []}, PRIVATE, id="private-empty"),
+    pytest.param({PUBLIC: "10.20.0.0/24,10.20.1.0/24"}, PUBLIC, id="public-string-not-list"),
+    pytest.param({PRIVATE: None}, PRIVATE, id="private-none"),
+    # the AZ count
+    pytest.param({"streamflix_az_count": 1}, "streamflix_az_count", id="az-count-1"),
+    pytest.param({"streamflix_az_count": 7}, "streamflix_az_count", id="az-count-7"),
+    pytest.param({"streamflix_az_count": "2"}, "streamflix_az_count", id="az-count-string"),
+    pytest.param({"streamflix_az_count": True}, "streamflix_az_count", id="az-count-bool"),
+    pytest.param({"streamflix_az_count": 2.0}, "streamflix_az_count", id="az-count-float"),
+    pytest.param({"streamflix_az_count": None}, "streamflix_az_count", id="az-count-none"),
+    # the suffix
+    pytest.param({"streamflix_env_suffix": "Dev"}, "streamflix_env_suffix", id="suffix-upper-case"),
+    pytest.param({"streamflix_env_suffix": TOO_LONG_SUFFIX}, "streamflix_env_suffix", id="suffix-too-long"),
+    pytest.param({"streamflix_env_suffix": "a--b"}, "streamflix_env_suffix", id="suffix-double-hyphen"),
+    pytest.param({"streamflix_env_suffix": "dev-"}, "streamflix_env_suffix", id="suffix-trailing-hyphen"),
+    pytest.param({"streamflix_env_suffix": "-dev"}, "streamflix_env_suffix", id="suffix-leading-hyphen"),
+    pytest.param({"streamflix_env_suffix": "1dev"}, "streamflix_env_suffix", id="suffix-leading-digit"),
+    pytest.param({"streamflix_env_suffix": ""}, "streamflix_env_suffix", id="suffix-empty"),
+    pytest.param({"streamflix_env_suffix": None}, "streamflix_env_suffix", id="suffix-none"),
+    pytest.param({"streamflix_env_suffix": 42}, "streamflix_env_suffix", id="suffix-int"),
+    pytest.param({"streamflix_env_suffix": "pr_42"}, "streamflix_env_suffix", id="suffix-underscore"),
+    pytest.param({"streamflix_env_suffix": "pr 42"}, "streamflix_env_suffix", id="suffix-space"),
+    pytest.param({"streamflix_env_suffix": "prä"}, "streamflix_env_suffix", id="suffix-non-ascii"),
+    pytest.param({"streamflix_env_suffix": "dev\n"}, "streamflix_env_suffix", id="suffix-trailing-newline"),
+    # the environment, account and region
+    pytest.param({"streamflix_environment": "qa"}, "streamflix_environment", id="environment-unknown"),
+    pytest.param({"streamflix_environment": "Dev"}, "streamflix_environment", id="environment-upper-case"),
+    pytest.param({"streamflix_environment": None}, "streamflix_environment", id="environment-none"),
+    pytest.param({"streamflix_aws_account_id": "12345678901"}, "streamflix_aws_account_id", id="account-11-digits"),
+    pytest.param({"streamflix_aws_account_id": "1234567890123"}, "streamflix_aws_account_id", id="account-13-digits"),
+    pytest.param({"streamflix_aws_account_id": "12345678901a"}, "streamflix_aws_account_id", id="account-letter"),
+    pytest.param({"streamflix_aws_account_id": 123456789012}, "streamflix_aws_account_id", id="account-int"),
+    pytest.param({"streamflix_aws_account_id": None}, "streamflix_aws_account_id", id="account-missing-outside-local"),
+    pytest.param({"streamflix_aws_account_id": ""}, "streamflix_aws_account_id", id="account-empty-outside-local"),
+    pytest.param({"streamflix_aws_account_id": "123456789012\n"}, "streamflix_aws_account_id", id="account-trailing-newline"),
+    pytest.param({"streamflix_region": "US-EAST-1"}, "streamflix_region", id="region-upper-case"),
+    pytest.param({"streamflix_region": "useast1"}, "streamflix_region", id="region-no-hyphens"),
+    pytest.param({"streamflix_region": "us-east"}, "streamflix_region", id="region-no-number"),
+    pytest.param({"streamflix_region": "us-east-1\n"}, "streamflix_region", id="region-trailing-newline"),
+    pytest.param({"streamflix_region": None}, "streamflix_region", id="region-none"),
+    pytest.param({"streamflix_region": 1}, "streamflix_region", id="region-int"),
+    # ranges and choices
+    pytest.param({"streamflix_log_retention_days": 10}, "streamflix_log_retention_days", id="retention-not-allowed"),
+    pytest.param({"streamflix_log_retention_days": 0}, "streamflix_log_retention_days", id="retention-0"),
+    pytest.param({"streamflix_log_retention_days": "7"}, "streamflix_log_retention_days", id="retention-string"),
+    pytest.param({"streamflix_log_retention_days": True}, "streamflix_log_retention_days", id="retention-bool"),
+    pytest.param({"streamflix_app_port": 0}, "streamflix_app_port", id="app-port-0"),
+    pytest.param({"streamflix_app_port": 70000}, "streamflix_app_port", id="app-port-70000"),
+    pytest.param({"streamflix_app_port": "8080"}, "streamflix_app_port", id="app-port-string"),
+    pytest.param({"streamflix_app_port": True}, "streamflix_app_port", id="app-port-bool"),
+    pytest.param({"streamflix_kms_deletion_window_days": 6}, "streamflix_kms_deletion_window_days", id="kms-window-6"),
+    pytest.param({"streamflix_kms_deletion_window_days": 31}, "streamflix_kms_deletion_window_days", id="kms-window-31"),
+    pytest.param({"streamflix_kms_deletion_window_days": 7.5}, "streamflix_kms_deletion_window_days", id="kms-window-float"),
+    pytest.param({"streamflix_kms_deletion_window_days": False}, "streamflix_kms_deletion_window_days", id="kms-window-bool"),
+    pytest.param({"streamflix_nat_mode": "multi"}, "streamflix_nat_mode", id="nat-mode-unknown"),
+    pytest.param({"streamflix_nat_mode": "Single"}, "streamflix_nat_mode", id="nat-mode-upper-case"),
+    pytest.param({"streamflix_nat_mode": None}, "streamflix_nat_mode", id="nat-mode-none"),
+    pytest.param({"streamflix_protected": "yes"}, "streamflix_protected", id="protected-string"),
+    pytest.param({"streamflix_protected": 1}, "streamflix_protected", id="protected-int"),
+    pytest.param({"streamflix_protected": None}, "streamflix_protected", id="protected-none"),
+    # extra tags
+    pytest.param({"streamflix_extra_tags": {"Project": "other"}}, "streamflix_extra_tags", id="tag-reserved-project"),
+    pytest.param({"streamflix_extra_tags": {"Environment": "x"}}, "streamflix_extra_tags", id="tag-reserved-environment"),
+    pytest.param({"streamflix_extra_tags": {"ManagedBy": "x"}}, "streamflix_extra_tags", id="tag-reserved-managedby"),
+    pytest.param({"streamflix_extra_tags": {"Name": "x"}}, "streamflix_extra_tags", id="tag-reserved-name"),
+    pytest.param({"streamflix_extra_tags": {"aws:createdBy": "x"}}, "streamflix_extra_tags", id="tag-aws-prefix"),
+    pytest.param({"streamflix_extra_tags": {"AWS:createdBy": "x"}}, "streamflix_extra_tags", id="tag-aws-prefix-upper"),
+    pytest.param({"streamflix_extra_tags": {"": "x"}}, "streamflix_extra_tags", id="tag-key-empty"),
+    pytest.param({"streamflix_extra_tags": {"k" * 129: "x"}}, "streamflix_extra_tags", id="tag-key-too-long"),
+    pytest.param({"streamflix_extra_tags": {"CostCenter": 42}}, "streamflix_extra_tags", id="tag-value-int"),
+    pytest.param({"streamflix_extra_tags": {"CostCenter": None}}, "streamflix_extra_tags", id="tag-value-none"),
+    pytest.param({"streamflix_extra_tags": {"CostCenter": True}}, "streamflix_extra_tags", id="tag-value-bool"),
+    pytest.param({"streamflix_extra_tags": {"CostCenter": ["a"]}}, "streamflix_extra_tags", id="tag-value-list"),
+    pytest.param({"streamflix_extra_tags": {"CostCenter": "v" * 257}}, "streamflix_extra_tags", id="tag-value-too-long"),
+    pytest.param({"streamflix_extra_tags": ["CostCenter=media"]}, "streamflix_extra_tags", id="tags-list"),
+    pytest.param({"streamflix_extra_tags": None}, "streamflix_extra_tags", id="tags-none"),
+]
+
+
+@pytest.mark.parametrize("changes, variable", MALFORMED)
+def test_malformed_input_is_refused_naming_the_variable(changes, variable):
+    errors = checks.input_errors(valid_inputs(**changes))
+    assert errors, "expected {0} to be refused".format(changes)
+    for error in errors:
+        assert variable in error, error
+
+
+def test_there_are_enough_malformed_cases():
+    assert len({param.id for param in MALFORMED}) >= 25
+
+
+def test_valid_baseline_has_no_errors():
+    assert checks.input_errors(valid_inputs()) == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"streamflix_environment": "local", "streamflix_aws_account_id": None}, id="local-without-account"),
+        pytest.param({"streamflix_environment": "local", "streamflix_aws_account_id": ""}, id="local-empty-account"),
+        pytest.param({"streamflix_environment": "prod", "streamflix_nat_mode": "per_az"}, id="prod-per-az"),
+        pytest.param({"streamflix_env_suffix": "a" * max_suffix_length()}, id="suffix-at-max-length"),
+        pytest.param({"streamflix_env_suffix": "pr-42-b"}, id="suffix-single-hyphens"),
+        pytest.param({"streamflix_env_suffix": "x"}, id="suffix-one-letter"),
+        pytest.param({"streamflix_region": "us-gov-west-1"}, id="region-gov"),
+        pytest.param({"streamflix_region": "ap-southeast-2"}, id="region-ap"),
+        pytest.param(
+            {
+                "streamflix_az_count": 3,
+                PUBLIC: ["10.20.0.0/24", "10.20.1.0/24", "10.20.2.0/24"],
+                PRIVATE: ["10.20.10.0/24", "10.20.11.0/24", "10.20.12.0/24"],
+            },
+            id="three-azs",
+        ),
+        pytest.param({PUBLIC: ["10.20.0.0/24", "10.20.1.0/24", "junk"]}, id="cidrs-beyond-az-count-ignored"),
+        pytest.param({PUBLIC: ["10.20.0.0/28", "10.20.0.16/28"]}, id="subnets-slash-28"),
+        pytest.param({"streamflix_log_retention_days": 1}, id="retention-1"),
+        pytest.param({"streamflix_log_retention_days": 3653}, id="retention-3653"),
+        pytest.param({"streamflix_app_port": 1}, id="port-1"),
+        pytest.param({"streamflix_app_port": 65535}, id="port-65535"),
+        pytest.param({"streamflix_kms_deletion_window_days": 30}, id="kms-window-30"),
+        pytest.param({"streamflix_extra_tags": {}}, id="no-extra-tags"),
+        pytest.param({"streamflix_extra_tags": {"project": "lower-case key is not reserved", "Team": ""}}, id="tags-case"),
+        pytest.param({"streamflix_extra_tags": {"k" * 128: "v" * 256}}, id="tag-at-limits"),
+        pytest.param({"streamflix_protected": True}, id="protected-true"),
+    ],
+)
+def test_valid_variants_have_no_errors(changes):
+    assert checks.input_errors(valid_inputs(**changes)) == []
+
+
+def test_extra_tags_may_be_omitted():
+    inputs = valid_inputs()
+    del inputs["streamflix_extra_tags"]
+    assert checks.input_errors(inputs) == []
+
+
+@pytest.mark.parametrize("days", checks.LOG_RETENTION_DAYS)
+def test_every_cloudwatch_retention_is_accepted(days):
+    assert checks.input_errors(valid_inputs(streamflix_log_retention_days=days)) == []
+
+
+def test_all_errors_are_reported_at_once():
+    errors = checks.input_errors(
+        valid_inputs(
+            streamflix_environment="qa",
+            streamflix_env_suffix="Bad",
+            streamflix_app_port=0,
+            streamflix_kms_deletion_window_days=31,
+            streamflix_nat_mode="multi",
+        )
+    )
+    for variable in ("streamflix_environment", "streamflix_env_suffix", "streamflix_app_port",
+                     "streamflix_kms_deletion_window_days", "streamflix_nat_mode"):
+        assert sum(variable in error for error in errors) == 1, (variable, errors)
+
+
+def test_messages_state_the_allowed_form():
+    [suffix] = checks.input_errors(valid_inputs(streamflix_env_suffix="a--b"))
+    assert "lower-case letters" in suffix and "'a--b'" in suffix
+    [port] = checks.input_errors(valid_inputs(streamflix_app_port=70000))
+    assert "from 1 to 65535" in port and "70000" in port
+    [window] = checks.input_errors(valid_inputs(streamflix_kms_deletion_window_days=6))
+    assert "from 7 to 30" in window
+    [retention] = checks.input_errors(valid_inputs(streamflix_log_retention_days=10))
+    assert "1, 3, 5, 7, 14" in retention
+    [account] = checks.input_errors(valid_inputs(streamflix_aws_account_id=123456789012))
+    assert "12-digit" in account and "string" in account
+
+
+def test_too_long_suffix_names_the_limit():
+    errors = checks.input_errors(valid_inputs(streamflix_env_suffix=TOO_LONG_SUFFIX))
+    assert any("alb" in error and "32" in error for error in errors)
+    assert all(str(max_suffix_length()) in error for error in errors)
+
+
+def test_overlap_names_both_subnets():
+    [error] = checks.input_errors(valid_inputs(**{PRIVATE: ["10.20.10.0/24", "10.20.1.0/24"]}))
+    assert "streamflix_public_subnet_cidrs[1]" in error
+    assert "streamflix_private_subnet_cidrs[1]" in error
+
+
+def test_bad_vpc_cidr_stops_subnet_checks():
+    assert len(checks.input_errors(valid_inputs(streamflix_vpc_cidr="bad"))) == 1
+
+
+# ---------------------------------------------------------------- the target
+
+
+@pytest.mark.parametrize(
+    "environment, expected, actual, az_count, zones, fragments",
+    [
+        pytest.param("dev", "123456789012", "123456789012", 2, ["a", "b"], [], id="right-account"),
+        pytest.param("prod", "123456789012", "123456789012", 3, ["a", "b", "c"], [], id="prod-enough-azs"),
+        pytest.param("dev", "123456789012", "999999999999", 2, ["a", "b"],
+                     ["999999999999", "123456789012", "dev", "wrong account"], id="wrong-account-dev"),
+        pytest.param("prod", "123456789012", "999999999999", 2, ["a", "b"], ["999999999999", "prod"], id="wrong-account-prod"),
+        pytest.param("staging", None, "999999999999", 2, ["a", "b"], ["streamflix_aws_account_id"], id="no-account-staging"),
+        pytest.param("local", None, "123456789012", 2, ["a", "b"], [], id="local-ignores-missing-account"),
+        pytest.param("local", "111111111111", "123456789012", 2, ["a", "b"], [], id="local-ignores-other-account"),
+        pytest.param("dev", "123456789012", "123456789012", 3, ["us-east-1a", "us-east-1b"],
+                     ["streamflix_az_count is 3", "only 2", "us-east-1a, us-east-1b"], id="too-few-azs"),
+        pytest.param("local", None, "123456789012", 2, [], ["streamflix_az_count", "only 0"], id="no-azs-local"),
+    ],
+)
+def test_target_errors(environment, expected, actual, az_count, zones, fragments):
+    errors = checks.target_errors(environment, expected, actual, az_count, zones)
+    if not fragments:
+        assert errors == []
+    else:
+        assert len(errors) == 1
+        for fragment in fragments:
+            assert fragment in errors[0]
+
+
+def test_target_errors_reports_account_and_azs_together():
+    errors = checks.target_errors("dev", "123456789012", "999999999999", 3, ["a", "b"])
+    assert len(errors) == 2

@@ -1,0 +1,126 @@
+"""platform_inputs against in-process moto: validation, target checks, and the derived names and tags."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.streamflix.media_platform.plugins.modules import platform_inputs
+from module_harness import ACCOUNT_ID, aws_env, fail_module, moto, run_module  # noqa: F401
+
+
+def valid_inputs(**changes):
+    inputs = {
+        "streamflix_environment": "dev",
+        "streamflix_env_suffix": "pr42",
+        "streamflix_region": "us-east-1",
+        "streamflix_aws_account_id": ACCOUNT_ID,
+        "streamflix_az_count": 2,
+        "streamflix_nat_mode": "single",
+        "streamflix_vpc_cidr": "10.20.0.0/16",
+        "streamflix_public_subnet_cidrs": ["10.20.0.0/24", "10.20.1.0/24"],
+        "streamflix_private_subnet_cidrs": ["10.20.10.0/24", "10.20.11.0/24"],
+        "streamflix_log_retention_days": 7,
+        "streamflix_app_port": 8080,
+        "streamflix_kms_deletion_window_days": 7,
+        "streamflix_extra_tags": {"CostCenter": "media"},
+        "streamflix_protected": False,
+    }
+    inputs.update(changes)
+    return inputs
+
+
+def test_valid_inputs(moto):
+    result = run_module(platform_inputs, {"inputs": valid_inputs()})
+    assert result["changed"] is False
+    assert result["account_id"] == ACCOUNT_ID
+    assert result["availability_zones"] == ["us-east-1a", "us-east-1b"]
+    assert result["tags"] == {"Project": "streamflix", "Environment": "pr42", "ManagedBy": "ansible", "CostCenter": "media"}
+    names = result["names"]
+    assert names["vpc"] == "streamflix-vpc-pr42"
+    assert names["alb"] == "streamflix-alb-pr42"
+    assert names["target_group"] == "streamflix-tg-pr42"
+    assert names["kms_alias"] == "alias/streamflix-pr42"
+    assert names["flow_logs_log_group"] == "/streamflix/pr42/vpc-flow-logs"
+
+
+def test_zones_are_sorted_and_cut_to_az_count(moto):
+    inputs = valid_inputs(
+        streamflix_az_count=3,
+        streamflix_public_subnet_cidrs=["10.20.0.0/24", "10.20.1.0/24", "10.20.2.0/24"],
+        streamflix_private_subnet_cidrs=["10.20.10.0/24", "10.20.11.0/24", "10.20.12.0/24"],
+    )
+    result = run_module(platform_inputs, {"inputs": inputs})
+    assert result["availability_zones"] == ["us-east-1a", "us-east-1b", "us-east-1c"]
+
+
+def test_check_mode_validates_too(moto):
+    result = run_module(platform_inputs, {"inputs": valid_inputs()}, check_mode=True)
+    assert result["availability_zones"] == ["us-east-1a", "us-east-1b"]
+
+
+def test_local_needs_no_account(moto):
+    inputs = valid_inputs(streamflix_environment="local", streamflix_env_suffix="local")
+    del inputs["streamflix_aws_account_id"]
+    result = run_module(platform_inputs, {"inputs": inputs})
+    assert result["account_id"] == ACCOUNT_ID
+    assert result["names"]["vpc"] == "streamflix-vpc-local"
+
+
+def test_local_ignores_a_different_account(moto):
+    inputs = valid_inputs(streamflix_environment="local", streamflix_aws_account_id="000000000000")
+    assert run_module(platform_inputs, {"inputs": inputs})["account_id"] == ACCOUNT_ID
+
+
+def test_bad_suffix_fails_before_any_aws_call(moto, monkeypatch):
+    def no_call(module):
+        raise AssertionError("no AWS call may happen when an input is wrong")
+
+    monkeypatch.setattr(platform_inputs, "caller_account", no_call)
+    monkeypatch.setattr(platform_inputs, "available_zones", no_call)
+    result = fail_module(platform_inputs, {"inputs": valid_inputs(streamflix_env_suffix="PR_42")})
+    assert "streamflix_env_suffix" in result["msg"]
+    assert "nothing was changed" in result["msg"]
+    assert any("streamflix_env_suffix" in error for error in result["errors"])
+
+
+def test_several_errors_are_reported_together(moto):
+    result = fail_module(
+        platform_inputs, {"inputs": valid_inputs(streamflix_env_suffix="a--b", streamflix_app_port=0, streamflix_nat_mode="none")}
+    )
+    assert len(result["errors"]) == 3
+    for variable in ("streamflix_env_suffix", "streamflix_app_port", "streamflix_nat_mode"):
+        assert variable in result["msg"]
+
+
+def test_wrong_account_fails(moto):
+    result = fail_module(platform_inputs, {"inputs": valid_inputs(streamflix_aws_account_id="111122223333")})
+    assert "Wrong target" in result["msg"]
+    assert "111122223333" in result["msg"]
+    assert ACCOUNT_ID in result["msg"]
+    assert "dev" in result["msg"]
+
+
+def test_too_few_zones_fails(moto):
+    inputs = valid_inputs(
+        streamflix_region="eu-west-2",
+        streamflix_az_count=6,
+        streamflix_public_subnet_cidrs=["10.20.{0}.0/24".format(n) for n in range(6)],
+        streamflix_private_subnet_cidrs=["10.20.{0}.0/24".format(10 + n) for n in range(6)],
+    )
+    result = fail_module(platform_inputs, {"inputs": inputs, "region": "eu-west-2"})
+    assert "streamflix_az_count is 6" in result["msg"]
+    assert "only 3" in result["msg"]
+    assert "eu-west-2a" in result["msg"]
+
+
+def test_inputs_are_required(moto):
+    result = fail_module(platform_inputs, {})
+    assert "inputs" in result["msg"]
+
+
+@pytest.mark.parametrize("missing", ["streamflix_environment", "streamflix_vpc_cidr", "streamflix_az_count", "streamflix_protected"])
+def test_missing_input_is_named(moto, missing):
+    inputs = valid_inputs()
+    del inputs[missing]
+    result = fail_module(platform_inputs, {"inputs": inputs})
+    assert missing in result["msg"]
