@@ -11,7 +11,7 @@ from typing import Callable
 
 import pytest
 
-from integration_support import PlaybookRun, make_client, run_playbook, snapshot
+from integration_support import PlaybookRun, assert_succeeded, make_client, run_playbook, snapshot, unique_suffix
 from localaws.testing import running_localaws
 
 
@@ -49,3 +49,15 @@ def playbook(endpoint) -> Callable[..., PlaybookRun]:
 def take_snapshot(aws) -> Callable[[str], dict]:
     return lambda suffix: snapshot(aws, suffix)
 
+
+
+@pytest.fixture(scope="session")
+def single_nat_environment(playbook, take_snapshot):
+    """One environment deployed with the local inventory as is (NAT single), shared by the modules that read it.
+
+    Its state is captured right after the deploy, so test_deploy_state reads it whatever runs later;
+    test_lifecycle goes on from it (re-run, plan, teardown) and is the only one that changes it.
+    """
+    suffix = unique_suffix("itenv")
+    run = assert_succeeded(playbook("site", suffix))
+    return {"suffix": suffix, "deploy": run, "state": take_snapshot(suffix)}

@@ -1,216 +1,200 @@
-"""One deploy of site.yml on its own suffix, then the resulting state checked resource by resource via boto3."""
+"""The state one deploy of site.yml leaves, checked resource by resource.
+
+The deploy is the session's `single_nat_environment` (conftest.py): its state was read through boto3 right
+after the deploy, so these tests need no deploy of their own and hold whatever test_lifecycle does later.
+"""
 
 from __future__ import annotations
 
 import ipaddress
-import json
 
 import pytest
 
-from integration_support import STANDARD_TAGS, assert_succeeded, tag_dict, unique_suffix
+from integration_support import STANDARD_TAGS, tag_dict
 
 VPC_CIDR = "10.40.0.0/16"  # inventories/local/group_vars/all/network.yml
-APP_PORT = 8080
+APP_PORT = 8080  # inventories/local/group_vars/all/security.yml
+LOG_RETENTION_DAYS = 7
+ACCOUNT = "123456789012"  # moto's account
 WORLD = "0.0.0.0/0"
 
 
 @pytest.fixture(scope="module")
-def deployed(playbook, aws):
-    suffix = unique_suffix("itst")
-    assert_succeeded(playbook("site", suffix))
-    ec2 = aws("ec2")
-    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["streamflix-vpc-" + suffix]}])["Vpcs"]
-    assert len(vpcs) == 1, vpcs
-    vpc = vpcs[0]
-    in_vpc = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
-    yield {
-        "suffix": suffix,
-        "vpc": vpc,
-        "subnets": ec2.describe_subnets(Filters=in_vpc)["Subnets"],
-        "nats": [
-            nat for nat in ec2.describe_nat_gateways(Filters=in_vpc)["NatGateways"] if nat["State"] not in ("deleted", "deleting")
-        ],
-        "route_tables": ec2.describe_route_tables(Filters=in_vpc)["RouteTables"],
-        "groups": {group["GroupName"]: group for group in ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"]},
-        "igws": ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])[
-            "InternetGateways"
-        ],
-    }
+def env(single_nat_environment):
+    return single_nat_environment
 
 
-def expected_tags(suffix):
-    return dict(STANDARD_TAGS, Environment=suffix)
+@pytest.fixture(scope="module")
+def state(env):
+    return env["state"]
+
+
+@pytest.fixture(scope="module")
+def suffix(env):
+    return env["suffix"]
+
+
+@pytest.fixture(scope="module")
+def vpc(state):
+    assert len(state["vpcs"]) == 1, sorted(state["vpcs"])
+    return next(iter(state["vpcs"].values()))
+
+
+def only(mapping, what):
+    assert len(mapping) == 1, "expected one {0}, found {1}".format(what, sorted(mapping))
+    return next(iter(mapping.values()))
 
 
 def assert_standard_tags(tags, suffix, what):
     tags = tag_dict(tags)
-    missing = {key: value for key, value in expected_tags(suffix).items() if tags.get(key) != value}
-    assert not missing, "{0} lacks or has wrong tags {1}; has {2}".format(what, missing, tags)
+    expected = dict(STANDARD_TAGS, Environment=suffix)
+    wrong = {key: value for key, value in expected.items() if tags.get(key) != value}
+    assert not wrong, "{0} lacks or has wrong tags {1}; has {2}".format(what, wrong, tags)
 
 
-def by_tier(deployed, tier):
-    return [subnet for subnet in deployed["subnets"] if tag_dict(subnet.get("Tags")).get("Tier") == tier]
+def by_tier(state, tier):
+    return [subnet for subnet in state["subnets"].values() if tag_dict(subnet.get("Tags")).get("Tier") == tier]
 
 
-def default_route(table):
-    routes = [route for route in table["Routes"] if route.get("DestinationCidrBlock") == WORLD]
-    assert len(routes) == 1, "route table {0} has {1} default routes".format(table["RouteTableId"], routes)
-    return routes[0]
+def is_main(table):
+    return any(assoc.get("Main") for assoc in table.get("Associations", []))
 
 
-def table_of_subnet(deployed, subnet_id):
+def table_of_subnet(state, subnet_id):
     tables = [
         table
-        for table in deployed["route_tables"]
+        for table in state["route_tables"].values()
         if any(assoc.get("SubnetId") == subnet_id for assoc in table.get("Associations", []))
     ]
     assert len(tables) == 1, "subnet {0} is associated with {1} route tables".format(subnet_id, len(tables))
     return tables[0]
 
 
-# ------------------------------------------------------------------------------------------------- network
-
-
-def test_vpc_cidr_dns_and_name(deployed, aws):
-    vpc = deployed["vpc"]
-    assert vpc["CidrBlock"] == VPC_CIDR
-    assert tag_dict(vpc["Tags"])["Name"] == "streamflix-vpc-" + deployed["suffix"]
-    ec2 = aws("ec2")
-    assert ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"]
-    assert ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
-
-
-def test_two_public_and_two_private_subnets_over_two_zones(deployed):
-    suffix = deployed["suffix"]
-    public, private = by_tier(deployed, "public"), by_tier(deployed, "private")
-    assert len(public) == 2 and len(private) == 2, [tag_dict(s.get("Tags")) for s in deployed["subnets"]]
-    assert len(deployed["subnets"]) == 4, "subnets other than the platform's in the VPC"
-    public_azs = {subnet["AvailabilityZone"] for subnet in public}
-    private_azs = {subnet["AvailabilityZone"] for subnet in private}
-    assert len(public_azs) == 2 and public_azs == private_azs
-    vpc = ipaddress.ip_network(VPC_CIDR)
-    for subnet in public + private:
-        tier = tag_dict(subnet["Tags"])["Tier"]
-        assert subnet["MapPublicIpOnLaunch"] is False, subnet["SubnetId"]
-        assert ipaddress.ip_network(subnet["CidrBlock"]).subnet_of(vpc)
-        assert tag_dict(subnet["Tags"])["Name"] == "streamflix-{0}-{1}-{2}".format(tier, suffix, subnet["AvailabilityZone"])
-    cidrs = [ipaddress.ip_network(subnet["CidrBlock"]) for subnet in public + private]
-    assert all(not a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1:])
-
-
-def test_internet_gateway_attached(deployed):
-    assert len(deployed["igws"]) == 1
-    attachments = deployed["igws"][0]["Attachments"]
-    assert [(a["VpcId"], a["State"]) for a in attachments] == [(deployed["vpc"]["VpcId"], "available")]
-
-
-def test_single_nat_in_a_public_subnet_with_a_tagged_eip(deployed, aws):
-    suffix = deployed["suffix"]
-    assert len(deployed["nats"]) == 1, [(n["NatGatewayId"], n["State"]) for n in deployed["nats"]]
-    nat = deployed["nats"][0]
-    assert nat["State"] == "available"
-    public = {subnet["SubnetId"]: subnet for subnet in by_tier(deployed, "public")}
-    assert nat["SubnetId"] in public
-    zone = public[nat["SubnetId"]]["AvailabilityZone"]
-    assert tag_dict(nat["Tags"])["Name"] == "streamflix-nat-{0}-{1}".format(suffix, zone)
-    allocation_ids = [address["AllocationId"] for address in nat["NatGatewayAddresses"]]
-    assert len(allocation_ids) == 1
-    address = aws("ec2").describe_addresses(AllocationIds=allocation_ids)["Addresses"][0]
-    assert address["Domain"] == "vpc"
-    assert tag_dict(address["Tags"])["Name"] == "streamflix-nat-eip-{0}-{1}".format(suffix, zone)
-    assert_standard_tags(address["Tags"], suffix, "NAT EIP")
-
-
-def test_public_route_table_routes_to_the_igw_for_both_public_subnets(deployed):
-    igw_id = deployed["igws"][0]["InternetGatewayId"]
-    tables = {table_of_subnet(deployed, subnet["SubnetId"])["RouteTableId"] for subnet in by_tier(deployed, "public")}
-    assert len(tables) == 1, "public subnets use different route tables"
-    table = next(t for t in deployed["route_tables"] if t["RouteTableId"] in tables)
-    assert tag_dict(table["Tags"])["Name"] == "streamflix-public-rt-" + deployed["suffix"]
-    assert default_route(table).get("GatewayId") == igw_id
-    assert not any(assoc.get("Main") for assoc in table["Associations"]), "the public table must not be the main one"
-
-
-def test_each_private_subnet_reaches_the_world_only_through_the_nat(deployed):
-    nat_id = deployed["nats"][0]["NatGatewayId"]
-    for subnet in by_tier(deployed, "private"):
-        table = table_of_subnet(deployed, subnet["SubnetId"])
-        assert tag_dict(table["Tags"])["Name"] == "streamflix-private-rt-{0}-{1}".format(
-            deployed["suffix"], subnet["AvailabilityZone"]
-        )
-        route = default_route(table)
-        assert route.get("NatGatewayId") == nat_id, route
-        assert not any(r.get("GatewayId", "").startswith("igw-") for r in table["Routes"]), table["Routes"]
-
-
-def test_main_route_table_has_no_route_to_the_world(deployed):
-    main = [t for t in deployed["route_tables"] if any(a.get("Main") for a in t.get("Associations", []))]
-    assert len(main) == 1
-    assert not [r for r in main[0]["Routes"] if r.get("DestinationCidrBlock") == WORLD]
-
-
-def test_flow_log_on_the_vpc_to_the_log_group(deployed, aws):
-    suffix = deployed["suffix"]
-    flow_logs = aws("ec2").describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [deployed["vpc"]["VpcId"]]}])[
-        "FlowLogs"
-    ]
-    assert len(flow_logs) == 1, flow_logs
-    flow_log = flow_logs[0]
-    assert flow_log["TrafficType"] == "ALL"
-    assert flow_log.get("LogDestinationType", "cloud-watch-logs") == "cloud-watch-logs"
-    assert flow_log["LogGroupName"] == "/streamflix/{0}/vpc-flow-logs".format(suffix)
-    role = aws("iam").get_role(RoleName="streamflix-flowlogs-" + suffix)["Role"]
-    assert flow_log["DeliverLogsPermissionArn"] == role["Arn"]
-    assert_standard_tags(flow_log.get("Tags"), suffix, "flow log")
-
-
-def test_log_group_retention_and_tags(deployed, aws):
-    logs = aws("logs")
-    name = "/streamflix/{0}/vpc-flow-logs".format(deployed["suffix"])
-    groups = [g for g in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"] if g["logGroupName"] == name]
-    assert len(groups) == 1
-    assert groups[0]["retentionInDays"] == 7
-    tags = logs.list_tags_for_resource(resourceArn=groups[0]["logGroupArn"])["tags"]
-    assert_standard_tags(tags, deployed["suffix"], "flow-log group")
+def default_route(table):
+    routes = [route for route in table["Routes"] if route.get("DestinationCidrBlock") == WORLD]
+    assert len(routes) == 1, "route table {0} has default routes {1}".format(table["RouteTableId"], routes)
+    return routes[0]
 
 
 def as_list(value):
     return value if isinstance(value, list) else [value]
 
 
-def test_flow_logs_role_trusts_only_the_flow_logs_service_and_writes_only_its_group(deployed, aws):
-    suffix = deployed["suffix"]
-    iam = aws("iam")
-    role_name = "streamflix-flowlogs-" + suffix
-    role = iam.get_role(RoleName=role_name)["Role"]
-    trust = role["AssumeRolePolicyDocument"]
-    if isinstance(trust, str):
-        trust = json.loads(trust)
-    principals = [statement["Principal"] for statement in trust["Statement"] if statement["Effect"] == "Allow"]
-    assert principals == [{"Service": "vpc-flow-logs.amazonaws.com"}]
-    assert_standard_tags(role.get("Tags"), suffix, "flow-logs role")
-    assert iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"] == []
-    names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
-    assert names, "the delivery role has no inline policy"
-    group_arn = "arn:aws:logs:us-east-1:123456789012:log-group:/streamflix/{0}/vpc-flow-logs".format(suffix)
+# ------------------------------------------------------------------------------------------------- network
+
+
+def test_vpc_cidr_dns_and_name(vpc, suffix):
+    assert vpc["CidrBlock"] == VPC_CIDR
+    assert vpc["State"] == "available"
+    assert tag_dict(vpc["Tags"])["Name"] == "streamflix-vpc-" + suffix
+    assert vpc["enableDnsSupport"] == {"Value": True}
+    assert vpc["enableDnsHostnames"] == {"Value": True}
+
+
+def test_two_public_and_two_private_subnets_over_two_zones(state, vpc, suffix):
+    public, private = by_tier(state, "public"), by_tier(state, "private")
+    assert len(public) == 2 and len(private) == 2, [tag_dict(s.get("Tags")) for s in state["subnets"].values()]
+    assert len(state["subnets"]) == 4, "the VPC holds subnets that are not the platform's"
+    public_azs = {subnet["AvailabilityZone"] for subnet in public}
+    assert len(public_azs) == 2
+    assert {subnet["AvailabilityZone"] for subnet in private} == public_azs
+    network = ipaddress.ip_network(VPC_CIDR)
+    cidrs = []
+    for subnet in public + private:
+        tags = tag_dict(subnet["Tags"])
+        assert subnet["VpcId"] == vpc["VpcId"]
+        assert subnet["MapPublicIpOnLaunch"] is False, subnet["SubnetId"]
+        assert tags["Name"] == "streamflix-{0}-{1}-{2}".format(tags["Tier"], suffix, subnet["AvailabilityZone"])
+        cidrs.append(ipaddress.ip_network(subnet["CidrBlock"]))
+        assert cidrs[-1].subnet_of(network)
+    assert all(not a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1:])
+
+
+def test_internet_gateway_attached(state, vpc, suffix):
+    igw = only(state["internet_gateways"], "internet gateway")
+    assert [(a["VpcId"], a["State"]) for a in igw["Attachments"]] == [(vpc["VpcId"], "available")]
+    assert tag_dict(igw["Tags"])["Name"] == "streamflix-igw-" + suffix
+
+
+def test_single_nat_in_a_public_subnet_with_a_tagged_eip(state, suffix):
+    nat = only(state["nat_gateways"], "NAT gateway")
+    assert nat["State"] == "available"
+    public = {subnet["SubnetId"]: subnet for subnet in by_tier(state, "public")}
+    assert nat["SubnetId"] in public
+    zone = public[nat["SubnetId"]]["AvailabilityZone"]
+    assert tag_dict(nat["Tags"])["Name"] == "streamflix-nat-{0}-{1}".format(suffix, zone)
+    assert [address["AllocationId"] for address in nat["NatGatewayAddresses"]] == list(state["eips"])
+    eip = only(state["eips"], "EIP")
+    assert eip["Domain"] == "vpc"
+    assert tag_dict(eip["Tags"])["Name"] == "streamflix-nat-eip-{0}-{1}".format(suffix, zone)
+
+
+def test_public_route_table_routes_to_the_igw_for_both_public_subnets(state, suffix):
+    igw_id = only(state["internet_gateways"], "internet gateway")["InternetGatewayId"]
+    tables = {table_of_subnet(state, subnet["SubnetId"])["RouteTableId"] for subnet in by_tier(state, "public")}
+    assert len(tables) == 1, "the public subnets use different route tables"
+    table = state["route_tables"][tables.pop()]
+    assert tag_dict(table["Tags"])["Name"] == "streamflix-public-rt-" + suffix
+    assert default_route(table).get("GatewayId") == igw_id
+    assert not is_main(table), "the public route table must not be the VPC's main table"
+
+
+def test_each_private_subnet_reaches_the_world_only_through_the_nat(state, suffix):
+    nat_id = only(state["nat_gateways"], "NAT gateway")["NatGatewayId"]
+    private_tables = set()
+    for subnet in by_tier(state, "private"):
+        table = table_of_subnet(state, subnet["SubnetId"])
+        private_tables.add(table["RouteTableId"])
+        assert tag_dict(table["Tags"])["Name"] == "streamflix-private-rt-{0}-{1}".format(suffix, subnet["AvailabilityZone"])
+        assert default_route(table).get("NatGatewayId") == nat_id
+        assert not [r for r in table["Routes"] if r.get("GatewayId", "").startswith("igw-")], table["Routes"]
+    assert len(private_tables) == 2, "one private route table per zone"
+
+
+def test_main_route_table_has_no_route_to_the_world(state):
+    main = [table for table in state["route_tables"].values() if is_main(table)]
+    assert len(main) == 1
+    assert not [route for route in main[0]["Routes"] if route.get("DestinationCidrBlock") == WORLD]
+
+
+def test_flow_log_on_the_vpc_to_the_log_group_with_the_delivery_role(state, vpc, suffix):
+    flow_log = only(state["flow_logs"], "flow log")
+    assert flow_log["ResourceId"] == vpc["VpcId"]
+    assert flow_log["TrafficType"] == "ALL"
+    assert flow_log.get("LogDestinationType", "cloud-watch-logs") == "cloud-watch-logs"
+    assert flow_log["LogGroupName"] == "/streamflix/{0}/vpc-flow-logs".format(suffix)
+    assert flow_log["DeliverLogsPermissionArn"] == state["iam_roles"]["streamflix-flowlogs-" + suffix]["Arn"]
+
+
+def test_log_group_retention(state, suffix):
+    group = only(state["log_groups"], "log group")
+    assert group["logGroupName"] == "/streamflix/{0}/vpc-flow-logs".format(suffix)
+    assert group["retentionInDays"] == LOG_RETENTION_DAYS
+
+
+def test_flow_logs_role_trusts_only_the_flow_logs_service(state, suffix):
+    role = only(state["iam_roles"], "IAM role")
+    assert role["RoleName"] == "streamflix-flowlogs-" + suffix
+    statements = role["AssumeRolePolicyDocument"]["Statement"]
+    assert [s["Principal"] for s in statements if s["Effect"] == "Allow"] == [{"Service": "vpc-flow-logs.amazonaws.com"}]
+    assert role["AttachedPolicies"] == []
+
+
+def test_flow_logs_role_writes_only_to_its_log_group(state, suffix):
+    role = only(state["iam_roles"], "IAM role")
+    assert role["InlinePolicies"], "the delivery role has no inline policy"
+    group_arn = "arn:aws:logs:us-east-1:{0}:log-group:/streamflix/{1}/vpc-flow-logs".format(ACCOUNT, suffix)
     write_actions = {"logs:CreateLogStream", "logs:PutLogEvents"}
     granted = set()
-    for name in names:
-        document = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
-        if isinstance(document, str):
-            document = json.loads(document)
-        for statement in document["Statement"]:
-            actions = set(as_list(statement["Action"]))
-            resources = as_list(statement["Resource"])
-            assert "*" not in actions and "logs:*" not in actions, statement
-            if actions & write_actions or "logs:DescribeLogStreams" in actions:
+    for document in role["InlinePolicies"].values():
+        for statement in as_list(document["Statement"]):
+            actions, resources = set(as_list(statement["Action"])), as_list(statement["Resource"])
+            assert not actions & {"*", "logs:*"}, statement
+            assert "*" not in resources, "a statement on every resource: {0}".format(statement)
+            if actions & (write_actions | {"logs:DescribeLogStreams"}):
                 granted |= actions & write_actions
-                for resource in resources:
-                    assert resource in (group_arn, group_arn + ":*", group_arn + ":log-stream:*"), (
-                        "write access beyond the flow-log group: {0}".format(statement)
-                    )
-            else:
-                assert "*" not in resources, statement
+                allowed = (group_arn, group_arn + ":*", group_arn + ":log-stream:*")
+                assert set(resources) <= set(allowed), "write access beyond the flow-log group: {0}".format(statement)
     assert granted == write_actions
 
 
@@ -218,31 +202,30 @@ def test_flow_logs_role_trusts_only_the_flow_logs_service_and_writes_only_its_gr
 
 
 @pytest.fixture(scope="module")
-def kms_key(deployed, aws):
-    kms = aws("kms")
-    alias = "alias/streamflix-" + deployed["suffix"]
-    aliases = [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == alias]
-    assert len(aliases) == 1, "alias {0} not found".format(alias)
-    return kms.describe_key(KeyId=aliases[0]["TargetKeyId"])["KeyMetadata"]
+def kms_key(state, suffix):
+    alias = only(state["kms_aliases"], "KMS alias")
+    assert alias["AliasName"] == "alias/streamflix-" + suffix
+    assert alias["TargetKeyId"] in state["kms_keys"], "the alias names a key that is not the environment's"
+    return state["kms_keys"][alias["TargetKeyId"]]
 
 
-def test_kms_key_customer_managed_enabled_with_rotation(kms_key, aws):
+def test_kms_key_customer_managed_enabled_with_rotation(kms_key):
     assert kms_key["KeyManager"] == "CUSTOMER"
     assert kms_key["KeyState"] == "Enabled" and kms_key["Enabled"] is True
     assert kms_key["KeyUsage"] == "ENCRYPT_DECRYPT"
-    assert aws("kms").get_key_rotation_status(KeyId=kms_key["KeyId"])["KeyRotationEnabled"] is True
+    assert kms_key["RotationEnabled"] is True
 
 
-def test_kms_key_policy_has_the_account_root_and_the_logs_service(kms_key, aws, deployed):
-    policy = json.loads(aws("kms").get_key_policy(KeyId=kms_key["KeyId"], PolicyName="default")["Policy"])
-    statements = policy["Statement"]
+def test_kms_key_policy_has_the_account_root_and_the_logs_service(kms_key):
+    statements = kms_key["Policy"]["Statement"]
     root = [
         s
         for s in statements
-        if s["Effect"] == "Allow" and s.get("Principal") == {"AWS": "arn:aws:iam::123456789012:root"}
+        if s["Effect"] == "Allow"
+        and s.get("Principal") == {"AWS": "arn:aws:iam::{0}:root".format(ACCOUNT)}
         and "kms:*" in as_list(s["Action"])
     ]
-    assert root, "no statement lets the account administer the key"
+    assert root, "no statement lets the account administer the key through IAM"
     logs = [
         s
         for s in statements
@@ -251,59 +234,44 @@ def test_kms_key_policy_has_the_account_root_and_the_logs_service(kms_key, aws, 
     assert logs, "CloudWatch Logs may not use the key"
     actions = set(as_list(logs[0]["Action"]))
     assert actions & {"kms:Encrypt*", "kms:Encrypt"} and actions & {"kms:GenerateDataKey*", "kms:GenerateDataKey"}
-    # Anything granted to every principal must be held to this account.
     for statement in statements:
         if statement.get("Principal") in ("*", {"AWS": "*"}):
-            condition = json.dumps(statement.get("Condition", {}))
-            assert "123456789012" in condition, statement
-
-
-def test_kms_key_tags(kms_key, aws, deployed):
-    tags = aws("kms").list_resource_tags(KeyId=kms_key["KeyId"])["Tags"]
-    assert_standard_tags(tags, deployed["suffix"], "KMS key")
+            assert ACCOUNT in str(statement.get("Condition")), "open to every account: {0}".format(statement)
 
 
 def sg_name(kind, suffix):
     return "streamflix-{0}-sg-{1}".format(kind, suffix)
 
 
-def rules(permissions, groups_by_id):
-    """Each permission as (protocol, from, to, source), source a CIDR or the other group's name."""
+@pytest.fixture(scope="module")
+def groups(state):
+    return {group["GroupName"]: group for group in state["security_groups"].values()}
+
+
+def rules(permissions, names_by_id):
+    """Each permission as (protocol, from, to, source); the source is a CIDR or the other group's name."""
     found = set()
     for permission in permissions:
         key = (permission["IpProtocol"], permission.get("FromPort"), permission.get("ToPort"))
-        for ip_range in permission.get("IpRanges", []):
-            found.add(key + (ip_range["CidrIp"],))
-        for ip_range in permission.get("Ipv6Ranges", []):
-            found.add(key + (ip_range["CidrIpv6"],))
-        for pair in permission.get("UserIdGroupPairs", []):
-            found.add(key + (groups_by_id.get(pair["GroupId"], pair["GroupId"]),))
-        for prefix_list in permission.get("PrefixListIds", []):
-            found.add(key + (prefix_list["PrefixListId"],))
+        found |= {key + (r["CidrIp"],) for r in permission.get("IpRanges", [])}
+        found |= {key + (r["CidrIpv6"],) for r in permission.get("Ipv6Ranges", [])}
+        found |= {key + (names_by_id.get(p["GroupId"], p["GroupId"]),) for p in permission.get("UserIdGroupPairs", [])}
+        found |= {key + (p["PrefixListId"],) for p in permission.get("PrefixListIds", [])}
     return found
 
 
-def test_security_groups_exist_and_are_tagged(deployed):
-    suffix = deployed["suffix"]
-    groups = deployed["groups"]
+def test_security_groups_exist_and_are_named(groups, suffix):
     expected = {sg_name(kind, suffix) for kind in ("alb", "service", "database", "cache", "efs")}
-    assert expected <= set(groups), sorted(groups)
-    assert set(groups) - expected == {"default"}
+    assert set(groups) == expected | {"default"}
     for name in expected:
-        assert_standard_tags(groups[name]["Tags"], suffix, name)
         assert tag_dict(groups[name]["Tags"])["Name"] == name
 
 
-def test_security_group_rules_exactly_as_designed(deployed):
-    suffix = deployed["suffix"]
-    groups = deployed["groups"]
+def test_security_group_rules_exactly_as_designed(groups, suffix):
     names = {group["GroupId"]: name for name, group in groups.items()}
     alb, service = sg_name("alb", suffix), sg_name("service", suffix)
     expected = {
-        alb: (
-            {("tcp", 80, 80, WORLD), ("tcp", 443, 443, WORLD)},
-            {("tcp", APP_PORT, APP_PORT, VPC_CIDR)},
-        ),
+        alb: ({("tcp", 80, 80, WORLD), ("tcp", 443, 443, WORLD)}, {("tcp", APP_PORT, APP_PORT, VPC_CIDR)}),
         service: ({("tcp", APP_PORT, APP_PORT, alb)}, {("-1", None, None, WORLD)}),
         sg_name("database", suffix): ({("tcp", 5432, 5432, service)}, set()),
         sg_name("cache", suffix): ({("tcp", 6379, 6379, service)}, set()),
@@ -314,37 +282,36 @@ def test_security_group_rules_exactly_as_designed(deployed):
         assert rules(groups[name]["IpPermissionsEgress"], names) == egress, name + " egress"
 
 
-def test_no_ingress_from_the_world_except_alb_http_and_https(deployed, aws):
-    alb = sg_name("alb", deployed["suffix"])
-    every_group = aws("ec2").describe_security_groups(
-        Filters=[{"Name": "vpc-id", "Values": [deployed["vpc"]["VpcId"]]}]
-    )["SecurityGroups"]
-    for group in every_group:
+def test_no_ingress_from_the_world_except_alb_http_and_https(groups, suffix):
+    for name, group in groups.items():
         for permission in group["IpPermissions"]:
-            open_to_world = [r for r in permission.get("IpRanges", []) if r["CidrIp"] == WORLD] + [
-                r for r in permission.get("Ipv6Ranges", []) if r["CidrIpv6"] == "::/0"
-            ]
-            if not open_to_world:
-                continue
-            assert group["GroupName"] == alb, "{0} admits the world: {1}".format(group["GroupName"], permission)
-            assert (permission["IpProtocol"], permission["FromPort"], permission["ToPort"]) in (
-                ("tcp", 80, 80),
-                ("tcp", 443, 443),
-            ), permission
+            world = [r for r in permission.get("IpRanges", []) if r["CidrIp"] == WORLD]
+            world += [r for r in permission.get("Ipv6Ranges", []) if r["CidrIpv6"] == "::/0"]
+            if world:
+                assert name == sg_name("alb", suffix), "{0} admits the world: {1}".format(name, permission)
+                assert (permission["IpProtocol"], permission["FromPort"], permission["ToPort"]) in (
+                    ("tcp", 80, 80),
+                    ("tcp", 443, 443),
+                ), permission
 
 
 # ------------------------------------------------------------------------------------------------------ tags
 
 
-def test_standard_tags_on_every_network_resource(deployed):
-    suffix = deployed["suffix"]
-    assert_standard_tags(deployed["vpc"]["Tags"], suffix, "VPC")
-    assert_standard_tags(deployed["igws"][0]["Tags"], suffix, "IGW")
-    for subnet in deployed["subnets"]:
-        assert_standard_tags(subnet["Tags"], suffix, subnet["SubnetId"])
-    for nat in deployed["nats"]:
-        assert_standard_tags(nat["Tags"], suffix, nat["NatGatewayId"])
-    platform_tables = [t for t in deployed["route_tables"] if not any(a.get("Main") for a in t.get("Associations", []))]
-    assert len(platform_tables) == 3  # one public, one private per zone
-    for table in platform_tables:
-        assert_standard_tags(table["Tags"], suffix, table["RouteTableId"])
+def test_standard_tags_on_every_taggable_resource(state, suffix, groups, kms_key):
+    tagged = [("VPC", vpc["Tags"]) for vpc in state["vpcs"].values()]
+    tagged += [("subnet " + s["SubnetId"], s["Tags"]) for s in state["subnets"].values()]
+    tagged += [("IGW", igw["Tags"]) for igw in state["internet_gateways"].values()]
+    tagged += [("NAT " + n["NatGatewayId"], n["Tags"]) for n in state["nat_gateways"].values()]
+    tagged += [("EIP " + a["AllocationId"], a["Tags"]) for a in state["eips"].values()]
+    tagged += [
+        ("route table " + t["RouteTableId"], t["Tags"]) for t in state["route_tables"].values() if not is_main(t)
+    ]
+    tagged += [("SG " + name, group["Tags"]) for name, group in groups.items() if name != "default"]
+    tagged += [("flow log", f.get("Tags")) for f in state["flow_logs"].values()]
+    tagged += [("log group " + name, g["tags"]) for name, g in state["log_groups"].items()]
+    tagged += [("IAM role " + name, r.get("Tags")) for name, r in state["iam_roles"].items()]
+    tagged += [("KMS key", kms_key["Tags"])]
+    assert len(tagged) == 1 + 4 + 1 + 1 + 1 + 3 + 5 + 1 + 1 + 1 + 1
+    for what, tags in tagged:
+        assert_standard_tags(tags, suffix, what)

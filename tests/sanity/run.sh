@@ -3,8 +3,9 @@
 #
 # ansible-test only tests a collection that sits at .../ansible_collections/<namespace>/<name>, so this script
 # copies what `ansible-galaxy collection build` would ship (git-tracked plus untracked-not-ignored files, minus
-# galaxy.yml build_ignore; minus the pytest suites under tests/, see below) into build/ansible_collections/streamflix/media_platform, fresh on every run, and runs
-# the sanity tests there. (build/collections/ is a different thing: the link ansible.cfg uses; it is left alone.)
+# galaxy.yml build_ignore), less the pytest suites under tests/ (see below), into
+# build/ansible_collections/streamflix/media_platform, fresh on every run, and runs the sanity tests there.
+# (build/collections/ is a different thing, the link ansible.cfg uses; it is left alone.)
 #
 # Each sanity test that needs Python packages runs in its own virtual environment, which ansible-test creates under
 # ~/.ansible/test/venv from the exact pins it ships (ansible_test/_data/requirements/sanity.*.txt, from PyPI on the
@@ -88,9 +89,9 @@ STANDIN
   mv "$GET_PIP.tmp" "$GET_PIP"
 fi
 
-# 4. Run. --python 3.11 keeps every test on the one interpreter present (tests targeting other Python versions,
-#    e.g. compile and import for 3.8-3.13, are skipped for the versions that are not installed, as ansible-test
-#    reports). No --docker: there is no container engine here.
+# 4. Run. --python 3.11 runs the tests that would otherwise cover every supported Python version (compile, import)
+#    on the one interpreter installed here; no --docker, as there is no container engine. The shellcheck test
+#    needs the shellcheck program and is skipped with a warning without it (apt-get install shellcheck).
 cd "$DEST"
 start=$(date +%s)
 status=0

@@ -1,0 +1,121 @@
+"""Wrong inputs fail in preflight, with a message naming the variable, and nothing is created anywhere.
+
+Each case fails fast, so all of them run up front, two at a time, in one module fixture; the tests then
+check one case each. "Nothing created" is checked twice: the case's own suffix has nothing on localaws,
+and the ids of everything on the whole localaws are the same before and after all the cases.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from integration_support import global_counts, is_empty, leftovers, snapshot, unique_suffix
+
+BAD_SUFFIXES = {
+    "upper-case": "Dev",
+    "too-long": "a" * 30,
+    "double-hyphen": "a--b",
+    "leading-digit": "1abc",
+    "trailing-hyphen": "abc-",
+    "empty": "",
+    "underscore": "pr_42",
+}
+
+
+def extra(**variables):
+    """-e in JSON form, so numbers and lists keep their types."""
+    return ["-e", json.dumps(variables)]
+
+
+# case id -> (extra arguments, the variable the message must name)
+BAD_INPUTS = {
+    "vpc-cidr-not-a-cidr": (extra(streamflix_vpc_cidr="10.0.0.0/33"), "streamflix_vpc_cidr"),
+    "vpc-cidr-too-large": (extra(streamflix_vpc_cidr="10.0.0.0/8"), "streamflix_vpc_cidr"),
+    "public-subnets-overlap": (
+        extra(streamflix_public_subnet_cidrs=["10.40.0.0/24", "10.40.0.128/25"]),
+        "streamflix_public_subnet_cidrs",
+    ),
+    "private-overlaps-public": (
+        extra(streamflix_private_subnet_cidrs=["10.40.1.0/24", "10.40.11.0/24"]),
+        "streamflix_private_subnet_cidrs",
+    ),
+    "subnet-outside-vpc": (
+        extra(streamflix_public_subnet_cidrs=["10.41.0.0/24", "10.40.1.0/24"]),
+        "streamflix_public_subnet_cidrs",
+    ),
+    "too-few-subnets": (extra(streamflix_az_count=4), "streamflix_public_subnet_cidrs"),
+    "az-count-7": (extra(streamflix_az_count=7), "streamflix_az_count"),
+    "log-retention-8": (extra(streamflix_log_retention_days=8), "streamflix_log_retention_days"),
+    "nat-mode": (extra(streamflix_nat_mode="both"), "streamflix_nat_mode"),
+    "app-port": (extra(streamflix_app_port=70000), "streamflix_app_port"),
+    "kms-window": (extra(streamflix_kms_deletion_window_days=3), "streamflix_kms_deletion_window_days"),
+    "reserved-extra-tag": (extra(streamflix_extra_tags={"Environment": "other"}), "streamflix_extra_tags"),
+    "wrong-account": (
+        extra(streamflix_environment="dev", streamflix_aws_account_id="111111111111"),
+        "streamflix_aws_account_id",
+    ),
+    "missing-account": (extra(streamflix_environment="dev"), "streamflix_aws_account_id"),
+    "unknown-environment": (extra(streamflix_environment="qa"), "streamflix_environment"),
+}
+
+# Runs that must not get past preflight: no task of a changing role may even start.
+CHANGING_ROLE_TASK = ("TASK [streamflix.media_platform.network", "TASK [streamflix.media_platform.security")
+
+
+@pytest.fixture(scope="module")
+def results(playbook, aws):
+    cases = {}
+    for case, suffix in BAD_SUFFIXES.items():
+        cases["suffix-" + case] = ("site", suffix, [], "streamflix_env_suffix")
+    cases["teardown-suffix-upper-case"] = ("teardown", "Dev", [], "streamflix_env_suffix")
+    for case, (arguments, variable) in BAD_INPUTS.items():
+        cases[case] = ("site", unique_suffix("itbad"), arguments, variable)
+
+    before = global_counts(aws)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {
+            case: pool.submit(playbook, name, suffix, *arguments) for case, (name, suffix, arguments, _v) in cases.items()
+        }
+        runs = {case: future.result() for case, future in futures.items()}
+    after = global_counts(aws)
+    return {
+        "before": before,
+        "after": after,
+        "cases": {
+            case: {"run": runs[case], "variable": variable, "suffix": suffix, "state": snapshot(aws, suffix)}
+            for case, (_name, suffix, _arguments, variable) in cases.items()
+        },
+    }
+
+
+ALL_CASES = ["suffix-" + case for case in BAD_SUFFIXES] + ["teardown-suffix-upper-case"] + list(BAD_INPUTS)
+
+
+@pytest.mark.parametrize("case", ALL_CASES)
+def test_bad_input_fails_in_preflight_naming_the_variable(results, case):
+    result = results["cases"][case]
+    run = result["run"]
+    assert run.rc != 0, "a bad input was accepted:\n" + run.describe()
+    assert run.failed >= 1, run.describe()
+    assert result["variable"] in run.flat_output(), "the message does not name {0}:\n{1}".format(
+        result["variable"], run.describe()
+    )
+    started = [marker for marker in CHANGING_ROLE_TASK if marker in run.output]
+    assert not started, "tasks of {0} ran before the input was refused:\n{1}".format(started, run.describe())
+
+
+@pytest.mark.parametrize("case", ALL_CASES)
+def test_bad_input_creates_nothing_for_its_suffix(results, case):
+    state = results["cases"][case]["state"]
+    assert is_empty(state), "created for {0!r}: {1}".format(results["cases"][case]["suffix"], leftovers(state))
+
+
+def test_bad_inputs_create_nothing_anywhere(results):
+    before, after = results["before"], results["after"]
+    added = {kind: sorted(set(after[kind]) - set(before[kind])) for kind in before}
+    removed = {kind: sorted(set(before[kind]) - set(after[kind])) for kind in before}
+    assert not any(added.values()), "created: {0}".format({k: v for k, v in added.items() if v})
+    assert not any(removed.values()), "removed: {0}".format({k: v for k, v in removed.items() if v})
