@@ -36,11 +36,12 @@ def aws(endpoint) -> Callable[[str], object]:
 
 
 @pytest.fixture(scope="session")
-def playbook(endpoint) -> Callable[..., PlaybookRun]:
+def playbook(endpoint, tmp_path_factory) -> Callable[..., PlaybookRun]:
     """playbook("site", suffix, "-e", "x=y") -> PlaybookRun (does not assert; see assert_succeeded)."""
+    outputs_dir = tmp_path_factory.mktemp("outputs")
 
     def runner(name: str, suffix: str | None, *extra: str) -> PlaybookRun:
-        return run_playbook(endpoint, name, suffix, extra)
+        return run_playbook(endpoint, name, suffix, extra, outputs_dir=outputs_dir)
 
     return runner
 

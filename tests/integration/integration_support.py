@@ -79,6 +79,44 @@ class PlaybookRun:
         """The output with the callback's line wrapping undone, for searching messages."""
         return re.sub(r"\s+", " ", self.output)
 
+    def error_messages(self) -> str:
+        """Only what the run says went wrong: `[ERROR]:` texts and the `msg:` of failed results, unwrapped.
+
+        The whole output is no good for "does the message name the variable": a failed validate_argument_spec
+        result dumps the role's entire spec, which names every variable.
+        """
+        found, lines, index = [], self.output.splitlines(), 0
+        while index < len(lines):
+            line = lines[index]
+            error = re.match(r"^\[ERROR\]: ?(.*)$", line)
+            key = re.match(r"^(\s*)msg: ?(.*)$", line)
+            if error:
+                text = [error.group(1)]
+                index += 1
+                while index < len(lines) and lines[index].strip() and not lines[index].startswith("Origin:"):
+                    text.append(lines[index])
+                    index += 1
+                found.append(" ".join(part.strip() for part in text))
+                continue
+            if key and self._in_failed_result(lines, index):
+                indent, text = len(key.group(1)), [key.group(2)]
+                index += 1
+                while index < len(lines) and (len(lines[index]) - len(lines[index].lstrip()) > indent or not lines[index].strip()):
+                    text.append(lines[index])
+                    index += 1
+                found.append(" ".join(part.strip() for part in text if part.strip()))
+                continue
+            index += 1
+        return "\n".join(found)
+
+    @staticmethod
+    def _in_failed_result(lines, index) -> bool:
+        """Whether lines[index] belongs to a `fatal:`/`failed:` result block (the nearest result header above)."""
+        for line in reversed(lines[:index]):
+            if re.match(r"^(fatal|failed|ok|changed|skipping|included): \[", line) or line.startswith("TASK ["):
+                return line.startswith(("fatal:", "failed:"))
+        return False
+
     def describe(self) -> str:
         return "ansible-playbook {0}\nrc={1} recap={2}\n--- output tail ---\n{3}".format(
             " ".join(self.args), self.rc, self.recap, self.tail()
@@ -94,10 +132,18 @@ def parse_recap(output: str) -> dict:
     return totals
 
 
-def run_playbook(endpoint_url: str, playbook: str, suffix: str | None, extra: Sequence[str] = ()) -> PlaybookRun:
+def run_playbook(
+    endpoint_url: str, playbook: str, suffix: str | None, extra: Sequence[str] = (), outputs_dir: str | None = None
+) -> PlaybookRun:
+    """Run playbooks/<playbook>.yml against localaws from the repository root, as a person would.
+
+    outputs_dir keeps the outputs role's <suffix>.json out of the checkout (outputs/ is for people's runs).
+    """
     args = ["-i", "inventories/local", "playbooks/{0}.yml".format(playbook)]
     if suffix is not None:
         args += ["-e", "streamflix_env_suffix={0}".format(suffix)]
+    if outputs_dir is not None:
+        args += ["-e", json.dumps({"outputs_dir": str(outputs_dir)})]
     args += list(extra)
     env = dict(os.environ)
     env.update(

@@ -100,8 +100,9 @@ def test_bad_input_fails_in_preflight_naming_the_variable(results, case):
     run = result["run"]
     assert run.rc != 0, "a bad input was accepted:\n" + run.describe()
     assert run.failed >= 1, run.describe()
-    assert result["variable"] in run.flat_output(), "the message does not name {0}:\n{1}".format(
-        result["variable"], run.describe()
+    messages = run.error_messages()
+    assert result["variable"] in messages, "the error message does not name {0}:\n{1}\n--- messages ---\n{2}".format(
+        result["variable"], run.describe(), messages
     )
     started = [marker for marker in CHANGING_ROLE_TASK if marker in run.output]
     assert not started, "tasks of {0} ran before the input was refused:\n{1}".format(started, run.describe())

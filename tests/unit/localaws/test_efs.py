@@ -100,3 +100,61 @@ def test_update_file_system_throughput(efs, file_system):
         FileSystemId=file_system, ThroughputMode="provisioned", ProvisionedThroughputInMibps=64.0
     )
     assert updated["ProvisionedThroughputInMibps"] == 64.0
+
+
+@pytest.fixture
+def subnet(client, name):
+    ec2 = client("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.77.1.0/24")["Subnet"]["SubnetId"]
+    return {"vpc_id": vpc_id, "subnet_id": subnet_id}
+
+
+def test_mount_target_without_security_groups_gets_the_vpc_default(client, efs, file_system, subnet):
+    ec2 = client("ec2")
+    default = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [subnet["vpc_id"]]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"][0]["GroupId"]
+    mount_target = efs.create_mount_target(FileSystemId=file_system, SubnetId=subnet["subnet_id"])
+    groups = efs.describe_mount_target_security_groups(MountTargetId=mount_target["MountTargetId"])["SecurityGroups"]
+    assert groups == [default]
+    efs.delete_mount_target(MountTargetId=mount_target["MountTargetId"])
+
+
+def test_mount_target_in_unknown_subnet_is_still_subnet_not_found(efs, file_system):
+    with pytest.raises(ClientError) as excinfo:
+        efs.create_mount_target(FileSystemId=file_system, SubnetId="subnet-00000000")
+    assert error_of(excinfo) == ("SubnetNotFound", 404)
+
+
+def test_access_point_client_token_and_file_system_are_checked(efs, file_system, name):
+    created = efs.create_access_point(ClientToken=name, FileSystemId=file_system)
+    with pytest.raises(ClientError) as excinfo:
+        efs.create_access_point(ClientToken=name, FileSystemId=file_system)
+    assert error_of(excinfo) == ("AccessPointAlreadyExists", 409)
+    assert excinfo.value.response["AccessPointId"] == created["AccessPointId"]
+    with pytest.raises(ClientError) as excinfo:
+        efs.create_access_point(ClientToken=name + "-x", FileSystemId="fs-00000000")
+    assert error_of(excinfo) == ("FileSystemNotFound", 404)
+    efs.delete_access_point(AccessPointId=created["AccessPointId"])
+    # the token is free again once the access point is gone
+    again = efs.create_access_point(ClientToken=name, FileSystemId=file_system)
+    efs.delete_access_point(AccessPointId=again["AccessPointId"])
+
+
+def test_delete_unknown_access_point_is_not_found(efs):
+    with pytest.raises(ClientError) as excinfo:
+        efs.delete_access_point(AccessPointId="fsap-00000000")
+    assert error_of(excinfo) == ("AccessPointNotFound", 404)
+
+
+def test_lifecycle_policy_takes_one_transition_each(efs, file_system):
+    with pytest.raises(ClientError) as excinfo:
+        efs.put_lifecycle_configuration(
+            FileSystemId=file_system,
+            LifecyclePolicies=[{"TransitionToIA": "AFTER_30_DAYS", "TransitionToPrimaryStorageClass": "AFTER_1_ACCESS"}],
+        )
+    assert error_of(excinfo) == ("BadRequest", 400)
+    policies = [{"TransitionToIA": "AFTER_30_DAYS"}, {"TransitionToPrimaryStorageClass": "AFTER_1_ACCESS"}]
+    efs.put_lifecycle_configuration(FileSystemId=file_system, LifecyclePolicies=policies)
+    assert efs.describe_lifecycle_configuration(FileSystemId=file_system)["LifecyclePolicies"] == policies

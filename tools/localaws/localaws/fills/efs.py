@@ -4,6 +4,11 @@
   community.aws ``efs`` uses) have no route in moto (HTTP 404).
 - PutBackupPolicy is not implemented (HTTP 500).
 - UpdateFileSystem is not implemented (HTTP 500).
+- CreateMountTarget without SecurityGroups records none (DescribeMountTargetSecurityGroups then
+  has no SecurityGroups key); AWS uses the VPC's default security group.
+- CreateAccessPoint accepts an unknown FileSystemId and a ClientToken that a live access point
+  already used; DeleteAccessPoint of an unknown id succeeds.
+- PutLifecycleConfiguration accepts a LifecyclePolicy object with several transitions.
 
 Reference: https://docs.aws.amazon.com/efs/latest/ug/api-reference.html
 """
@@ -13,10 +18,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from moto.ec2.exceptions import InvalidSubnetIdError
 from moto.efs import models as efs_models
 from moto.efs import responses as efs_responses
 from moto.efs import urls as efs_urls
-from moto.efs.exceptions import BadRequest, FileSystemNotFound
+from moto.efs.exceptions import AccessPointNotFound, BadRequest, EFSError, FileSystemNotFound
 
 from . import patch
 
@@ -134,6 +140,54 @@ def update_file_system(self: Response):
     return 202, _JSON, json.dumps(fs.info_json())
 
 
+class AccessPointAlreadyExists(EFSError):
+    code = 409
+
+    def __init__(self, access_point_id: str):
+        super().__init__("AccessPointAlreadyExists", f"Access point {access_point_id} already exists with this client token.")
+        # The AccessPointAlreadyExists shape carries the id of the existing access point.
+        self.description = json.dumps(
+            {"__type": "AccessPointAlreadyExists", "ErrorCode": "AccessPointAlreadyExists", "Message": self.message, "AccessPointId": access_point_id}
+        )
+
+
+def create_mount_target(self: Any, file_system_id: str, subnet_id: str, ip_address: str | None = None, security_groups: list[str] | None = None):
+    if not security_groups:
+        # "If you don't specify a security group, EFS uses the default security group for the subnet's VPC."
+        try:
+            subnet = self.ec2_backend.get_subnet(subnet_id)
+        except InvalidSubnetIdError:  # the original answers SubnetNotFound
+            subnet = None
+        if subnet is not None:
+            default = self.ec2_backend.get_default_security_group(subnet.vpc_id)
+            if default is not None:
+                security_groups = [default.id]
+    return create_mount_target.original(self, file_system_id, subnet_id, ip_address, security_groups)
+
+
+def create_access_point(self: Any, client_token: str, tags: Any, file_system_id: str, posix_user: Any, root_directory: Any):
+    if file_system_id not in self.file_systems_by_id:
+        raise FileSystemNotFound(file_system_id)
+    for access_point in self.access_points.values():
+        if access_point.client_token == client_token:
+            raise AccessPointAlreadyExists(access_point.access_point_id)
+    return create_access_point.original(self, client_token, tags, file_system_id, posix_user, root_directory)
+
+
+def delete_access_point(self: Any, access_point_id: str) -> None:
+    if access_point_id not in self.access_points:
+        raise AccessPointNotFound(access_point_id)
+    delete_access_point.original(self, access_point_id)
+
+
+def put_lifecycle_configuration(self: Any, file_system_id: str, policies: Any) -> None:
+    # "EFS requires that each LifecyclePolicy object have only a single transition."
+    for policy in policies or []:
+        if len([value for value in policy.values() if value is not None]) != 1:
+            raise BadRequest("Each LifecyclePolicy object must have exactly one transition.")
+    put_lifecycle_configuration.original(self, file_system_id, policies)
+
+
 def apply() -> None:
     for route in _ROUTES:
         efs_urls.url_paths.setdefault(route, efs_urls.response.dispatch)
@@ -143,3 +197,7 @@ def apply() -> None:
     patch(Response, "put_backup_policy", put_backup_policy)
     patch(Response, "update_file_system", update_file_system)
     patch(efs_models.FileSystem, "backup_policy", property(backup_policy))
+    patch(efs_models.EFSBackend, "create_mount_target", create_mount_target)
+    patch(efs_models.EFSBackend, "create_access_point", create_access_point)
+    patch(efs_models.EFSBackend, "delete_access_point", delete_access_point)
+    patch(efs_models.EFSBackend, "put_lifecycle_configuration", put_lifecycle_configuration)

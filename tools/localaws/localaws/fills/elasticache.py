@@ -7,6 +7,9 @@
   FinalSnapshotIdentifier.
 - ModifyReplicationGroup ignores SnapshotWindow and most other settings.
 - IncreaseReplicaCount / DecreaseReplicaCount are not implemented (HTTP 500).
+- ModifyCacheSubnetGroup is not implemented (HTTP 500).
+- Replication groups lack the ReaderEndpoint; member clusters lack the
+  CacheParameterGroup and always say Engine "redis".
 
 References: https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/
 """
@@ -23,6 +26,7 @@ from moto.elasticache.exceptions import (
     ElastiCacheException,
     InvalidParameterCombinationException,
     InvalidParameterValueException,
+    InvalidSubnet,
     ReplicationGroupNotFound,
     SnapshotAlreadyExists,
 )
@@ -148,7 +152,7 @@ def _new_member_cluster(backend: Backend, rg: Any, cluster_id: str, az: str | No
         az_mode="single-az",
         preferred_availability_zone=az,
         num_cache_nodes=1,
-        engine="redis",
+        engine=rg.engine,
         engine_version=rg.engine_version,
         cache_parameter_group_name=rg.cache_parameter_group_name,
         cache_subnet_group_name=rg.cache_subnet_group_name,
@@ -179,7 +183,25 @@ def _new_member_cluster(backend: Backend, rg: Any, cluster_id: str, az: str | No
     return cluster
 
 
+def _default_parameter_group(engine: str, version: str | None) -> str:
+    """The family default AWS applies when no CacheParameterGroupName is given."""
+    major = (version or "").split(".")[0]
+    if not major.isdigit():
+        return "default.valkey8" if engine == "valkey" else "default.redis7"
+    if engine == "redis" and int(major) < 7:
+        return f"default.redis{major}.x" if int(major) == 6 else f"default.redis{'.'.join(version.split('.')[:2])}"
+    return f"default.{engine}{major}"
+
+
 def _copy_group_settings(rg: Any, cluster: Any) -> None:
+    cluster.engine = rg.engine
+    cluster.cache_parameter_group_name = rg.cache_parameter_group_name
+    cluster.cache_parameter_group = {
+        "CacheParameterGroupName": rg.cache_parameter_group_name,
+        "ParameterApplyStatus": "in-sync",
+        "CacheNodeIdsToReboot": [],
+    }
+    cluster.cache_subnet_group_name = rg.cache_subnet_group_name
     cluster.cache_node_type = rg.cache_node_type
     cluster.engine_version = rg.engine_version
     cluster.auth_token_enabled = rg.auth_token_enabled
@@ -253,6 +275,37 @@ def delete_cache_subnet_group(self: Backend, cache_subnet_group_name: str) -> No
     self.tagging_service.delete_all_tags_for_resource(group.arn)
 
 
+def modify_cache_subnet_group(
+    self: Backend, cache_subnet_group_name: str, description: str | None, subnet_ids: list[str] | None
+) -> Any:
+    group = self.cache_subnet_groups.get(cache_subnet_group_name)
+    if group is None:
+        raise CacheSubnetGroupNotFound(cache_subnet_group_name)
+    if subnet_ids:
+        from moto.ec2.models import ec2_backends
+
+        ec2 = ec2_backends[self.account_id][self.region_name]
+        for subnet_id in subnet_ids:
+            found = [s for s in ec2.describe_subnets() if s.id == subnet_id]
+            # every subnet must exist and lie in the group's VPC
+            if not found or (group.vpc_id and found[0].vpc_id != group.vpc_id):
+                raise InvalidSubnet(subnet_id=subnet_id)
+        replacement = ec_models.CacheSubnetGroup(
+            account_id=self.account_id,
+            region_name=self.region_name,
+            cache_subnet_group_name=cache_subnet_group_name,
+            cache_subnet_group_description=group.cache_subnet_group_description,
+            subnet_ids=list(subnet_ids),
+            tags=group.tags,
+        )
+        group.subnet_ids = replacement.subnet_ids
+        group.subnets = replacement.subnets
+        group.supported_network_types = replacement.supported_network_types
+    if description is not None:
+        group.cache_subnet_group_description = description
+    return group
+
+
 def _remove_replication_group(self: Backend, rg: Any, retain_primary: bool) -> None:
     primary = rg.member_clusters[0] if rg.member_clusters else None
     for cluster_id, cluster in list(self.cache_clusters.items()):
@@ -270,6 +323,15 @@ def _remove_replication_group(self: Backend, rg: Any, retain_primary: bool) -> N
 def resp_delete_cache_subnet_group(self: Response) -> ActionResult:
     self.elasticache_backend.delete_cache_subnet_group(self._get_param("CacheSubnetGroupName"))
     return EmptyResult()
+
+
+def resp_modify_cache_subnet_group(self: Response) -> ActionResult:
+    group = self.elasticache_backend.modify_cache_subnet_group(
+        self._get_param("CacheSubnetGroupName"),
+        self._get_param("CacheSubnetGroupDescription"),
+        self._get_param("SubnetIds"),
+    )
+    return ActionResult({"CacheSubnetGroup": group})
 
 
 def resp_create_replication_group(self: Response) -> ActionResult:
@@ -311,7 +373,11 @@ def resp_create_replication_group(self: Response) -> ActionResult:
     rg = backend.replication_groups[params["ReplicationGroupId"]]
     if not params.get("SnapshotWindow"):
         rg.snapshot_window = DEFAULT_SNAPSHOT_WINDOW
+    if not rg.cache_parameter_group_name:
+        rg.cache_parameter_group_name = _default_parameter_group(rg.engine, rg.engine_version)
     if rg.cluster_mode != "enabled":
+        node_group = rg.node_groups[0]
+        node_group["reader_endpoint"] = {"address": node_group["reader_endpoint_address"], "port": rg.port}
         _layout_disabled_mode(backend, rg, count, azs)
     _sync_member_clusters(backend, rg)
     return result
@@ -442,6 +508,8 @@ def resp_decrease_replica_count(self: Response) -> ActionResult:
 def apply() -> None:
     patch(Backend, "delete_cache_subnet_group", delete_cache_subnet_group)
     patch(Response, "delete_cache_subnet_group", resp_delete_cache_subnet_group)
+    patch(Backend, "modify_cache_subnet_group", modify_cache_subnet_group)
+    patch(Response, "modify_cache_subnet_group", resp_modify_cache_subnet_group)
     patch(Response, "create_replication_group", resp_create_replication_group)
     patch(Response, "delete_replication_group", resp_delete_replication_group)
     patch(Response, "modify_replication_group", resp_modify_replication_group)

@@ -1,0 +1,187 @@
+"""RDS fills (moto 5.2.5), for Aurora Serverless v2 clusters.
+
+- EnableHttpEndpoint / DisableHttpEndpoint (the Data API switch of Serverless v2 and provisioned
+  clusters) are not implemented (HTTP 500); CreateDBCluster ignores ``EnableHttpEndpoint`` for
+  them (moto only honours it for a few Serverless v1 versions).
+- ModifyDBCluster ignores ``CloudwatchLogsExportConfiguration`` and accepts a Serverless v2
+  scaling configuration whose minimum exceeds its maximum.
+- ModifyDBSubnetGroup drops the group from the backend (it is popped and never put back).
+- DeleteDBSubnetGroup deletes a group that a cluster or an instance still uses.
+- DeleteDBCluster ignores ``SkipFinalSnapshot``: neither a skip nor a snapshot identifier, or both,
+  is accepted.
+- An aurora-postgresql cluster reports the parameter group ``default.aurora8.0`` (a MySQL one).
+
+Reference: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/ (EnableHttpEndpoint,
+ModifyDBCluster, ServerlessV2ScalingConfiguration, DeleteDBSubnetGroup, DeleteDBCluster).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.core.responses import ActionResult
+from moto.rds import models as rds_models
+from moto.rds import responses as rds_responses
+from moto.rds.exceptions import DBSubnetGroupNotFoundError, InvalidParameterCombination, InvalidParameterValue, RDSClientError
+
+from . import patch
+
+Backend = rds_models.RDSBackend
+Response = rds_responses.RDSResponse
+
+# CloudwatchLogsExportConfiguration: "Aurora PostgreSQL - instance | postgresql | iam-db-auth-error".
+LOG_TYPES = {
+    "aurora-postgresql": {"instance", "postgresql", "iam-db-auth-error"},
+    "aurora-mysql": {"audit", "error", "general", "instance", "slowquery", "iam-db-auth-error"},
+}
+DATA_API_ENGINES = ("aurora-postgresql", "aurora-mysql")
+ACU_MAX = 256.0
+
+
+class ResourceNotFoundFault(RDSClientError):
+    def __init__(self, message: str):
+        super().__init__("ResourceNotFoundFault", message)
+
+
+class InvalidDBSubnetGroupStateFault(RDSClientError):
+    def __init__(self, message: str):
+        super().__init__("InvalidDBSubnetGroupStateFault", message)
+
+
+def _get(mapping: Any, name: str) -> Any:
+    """A request field from moto's parsed parameters (snake_case keys, CamelCase accepted too)."""
+    if mapping is None:
+        return None
+    return mapping.get(name)
+
+
+def _check_scaling(config: Any) -> None:
+    """ServerlessV2ScalingConfiguration: half-ACU steps, min 0..256, max 1..256, min <= max (our messages)."""
+    if config is None:
+        return
+    low, high = _get(config, "MinCapacity"), _get(config, "MaxCapacity")
+    for name, value, lowest in (("MinCapacity", low, 0.0), ("MaxCapacity", high, 1.0)):
+        if value is None:
+            continue
+        value = float(value)
+        if not lowest <= value <= ACU_MAX or value * 2 != int(value * 2):
+            raise InvalidParameterValue(
+                f"Serverless v2 {name} {value} isn't valid: use {lowest:g} to {ACU_MAX:g} ACUs in steps of 0.5."
+            )
+    if low is not None and high is not None and float(low) > float(high):
+        raise InvalidParameterValue(
+            f"Serverless v2 minimum capacity {float(low)} can't be greater than the maximum capacity {float(high)}."
+        )
+
+
+def _check_log_types(engine: str, log_types: list[str]) -> None:
+    allowed = LOG_TYPES.get(engine)
+    bad = sorted(set(log_types) - allowed) if allowed is not None else []
+    if bad:
+        raise InvalidParameterValue(
+            f"You cannot use the log types {', '.join(repr(t) for t in bad)} with engine {engine}; "
+            f"valid types: {', '.join(sorted(allowed))}."
+        )
+
+
+def create_db_cluster(self: Backend, kwargs: dict[str, Any]) -> Any:
+    _check_scaling(_get(kwargs, "serverless_v2_scaling_configuration"))
+    cluster = create_db_cluster.original(self, kwargs)
+    engine_mode = getattr(cluster, "engine_mode", "provisioned")
+    if _get(kwargs, "enable_http_endpoint") and cluster.engine in DATA_API_ENGINES and engine_mode == "provisioned":
+        cluster._enable_http_endpoint = True
+    if cluster.engine == "aurora-postgresql" and not _get(kwargs, "db_cluster_parameter_group_name"):
+        major = str(cluster.engine_version or "").split(".")[0]
+        if major.isdigit():
+            cluster.parameter_group = f"default.aurora-postgresql{major}"
+    return cluster
+
+
+def modify_db_cluster(self: Backend, kwargs: dict[str, Any]) -> Any:
+    cluster_id = _get(kwargs, "db_cluster_identifier")
+    cluster = self.clusters.get(cluster_id)
+    logs = _get(kwargs, "cloudwatch_logs_export_configuration")
+    scaling = _get(kwargs, "serverless_v2_scaling_configuration")
+    if cluster is not None:
+        if scaling is not None:
+            current = cluster.serverless_v2_scaling_configuration or {}
+            _check_scaling(
+                {
+                    "MinCapacity": _get(scaling, "MinCapacity") if _get(scaling, "MinCapacity") is not None else _get(current, "MinCapacity"),
+                    "MaxCapacity": _get(scaling, "MaxCapacity") if _get(scaling, "MaxCapacity") is not None else _get(current, "MaxCapacity"),
+                }
+            )
+        if logs is not None:
+            _check_log_types(cluster.engine, list(_get(logs, "EnableLogTypes") or []) + list(_get(logs, "DisableLogTypes") or []))
+    result = modify_db_cluster.original(self, kwargs)
+    if cluster is not None and logs is not None:
+        exports = [t for t in cluster.enabled_cloudwatch_logs_exports if t not in (_get(logs, "DisableLogTypes") or [])]
+        exports += [t for t in (_get(logs, "EnableLogTypes") or []) if t not in exports]
+        cluster.enabled_cloudwatch_logs_exports = exports
+        result.enabled_cloudwatch_logs_exports = list(exports)
+    return result
+
+
+def modify_db_subnet_group(self: Backend, subnet_name: str, description: str, subnets: list[Any]) -> Any:
+    subnet_group = self.subnet_groups.get(subnet_name)
+    if subnet_group is None:
+        raise DBSubnetGroupNotFoundError(subnet_name)
+    if subnets:
+        subnet_group.subnets = subnets
+    if description is not None:
+        subnet_group.description = description
+    return subnet_group
+
+
+def delete_subnet_group(self: Backend, subnet_name: str) -> Any:
+    users = [c for c in self.clusters.values() if getattr(c, "db_subnet_group_name", None) == subnet_name]
+    users += [
+        d
+        for d in self.databases.values()
+        if getattr(getattr(d, "db_subnet_group", None), "subnet_name", None) == subnet_name
+    ]
+    if subnet_name in self.subnet_groups and users:
+        raise InvalidDBSubnetGroupStateFault(f"Cannot delete the subnet group '{subnet_name}' because it is in use.")
+    return delete_subnet_group.original(self, subnet_name)
+
+
+def delete_db_cluster(self: Response) -> Any:
+    skip = str(self._get_param("SkipFinalSnapshot", "false")).lower() == "true"
+    snapshot = self._get_param("FinalDBSnapshotIdentifier")
+    if skip and snapshot:
+        raise InvalidParameterCombination("FinalDBSnapshotIdentifier can't be specified when SkipFinalSnapshot is enabled.")
+    if not skip and not snapshot:
+        raise InvalidParameterCombination("FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.")
+    return delete_db_cluster.original(self)
+
+
+def _cluster_by_arn(backend: Backend, arn: str) -> Any:
+    for cluster in backend.clusters.values():
+        if cluster.db_cluster_arn == arn:
+            return cluster
+    raise ResourceNotFoundFault(f"DB cluster {arn} not found.")
+
+
+def _set_http_endpoint(self: Response, enabled: bool) -> ActionResult:
+    arn = self._get_param("ResourceArn")
+    cluster = _cluster_by_arn(self.backend, arn)
+    cluster._enable_http_endpoint = enabled
+    return ActionResult({"ResourceArn": arn, "HttpEndpointEnabled": enabled})
+
+
+def enable_http_endpoint(self: Response) -> ActionResult:
+    return _set_http_endpoint(self, True)
+
+
+def disable_http_endpoint(self: Response) -> ActionResult:
+    return _set_http_endpoint(self, False)
+
+
+def apply() -> None:
+    patch(Backend, "create_db_cluster", create_db_cluster)
+    patch(Backend, "modify_db_cluster", modify_db_cluster)
+    patch(Backend, "modify_db_subnet_group", modify_db_subnet_group)
+    patch(Backend, "delete_subnet_group", delete_subnet_group)
+    patch(Response, "delete_db_cluster", delete_db_cluster)
+    patch(Response, "enable_http_endpoint", enable_http_endpoint)
+    patch(Response, "disable_http_endpoint", disable_http_endpoint)
