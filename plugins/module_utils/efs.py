@@ -59,6 +59,22 @@ def lifecycle_from_policies(policies):
     return lifecycle
 
 
+LIFECYCLE_VALUES = {
+    "transition_to_ia": TRANSITION_DAYS,
+    "transition_to_primary_storage_class": ("AFTER_1_ACCESS",),
+    "transition_to_archive": TRANSITION_DAYS,
+}
+
+
+def lifecycle_value_problems(params):
+    """The lifecycle options whose value AWS does not know (null is fine: no such transition)."""
+    return [
+        "{0} must be one of {1} or null, not {2!r}".format(option, ", ".join(LIFECYCLE_VALUES[option]), params.get(option))
+        for option, _key in LIFECYCLE_KEYS
+        if params.get(option) is not None and params.get(option) not in LIFECYCLE_VALUES[option]
+    ]
+
+
 def file_system_problems(desired):
     """What AWS would refuse in the desired file system, as sentences a person can act on."""
     problems = []

@@ -17,8 +17,8 @@ MIN_CLUSTERS = 1
 MAX_CLUSTERS = 6  # NumCacheClusters: primary plus at most five replicas
 MAX_SNAPSHOT_RETENTION = 35
 GROUP_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
-# AuthToken: 16-128 printable ASCII characters, none of / " @ %
-AUTH_TOKEN_FORBIDDEN = '/"@%'
+# AuthToken (CreateReplicationGroup): 16-128 characters, letters, digits and only these special characters.
+AUTH_TOKEN_SPECIALS = "!&#$^<>-"
 
 # What ModifyReplicationGroup changes in place, by the module's name and the API parameter.
 MODIFIABLE = (
@@ -99,8 +99,8 @@ def validate(params):
             problems.append("auth_token needs transit_encryption: true (AWS only accepts AUTH with TLS)")
         if not 16 <= len(token) <= 128:
             problems.append("auth_token must be 16 to 128 characters long")
-        if any(c in token for c in AUTH_TOKEN_FORBIDDEN) or not all(" " < c <= "~" for c in token):
-            problems.append("auth_token must be printable ASCII without spaces and must not contain / \" @ or %")
+        if not all((c.isascii() and c.isalnum()) or c in AUTH_TOKEN_SPECIALS for c in token):
+            problems.append("auth_token may contain only ASCII letters, digits and the special characters {0}".format(AUTH_TOKEN_SPECIALS))
     if params.get("rotate_auth_token") and token is None:
         problems.append("rotate_auth_token needs auth_token (the new token)")
     retention = params.get("snapshot_retention_limit")
@@ -196,7 +196,7 @@ def current_group(group, cluster=None, tags=None, subnet_ids=None):
         "cache_parameter_group_name": (cluster.get("CacheParameterGroup") or {}).get("CacheParameterGroupName"),
         "cache_subnet_group_name": cluster.get("CacheSubnetGroupName"),
         "subnet_ids": sorted(subnet_ids) if subnet_ids is not None else None,
-        "security_group_ids": sorted(security_groups),
+        "security_group_ids": sorted(security_groups) if cluster else None,
         "snapshot_retention_limit": group.get("SnapshotRetentionLimit"),
         "snapshot_window": group.get("SnapshotWindow"),
         "preferred_maintenance_window": cluster.get("PreferredMaintenanceWindow"),
@@ -222,9 +222,14 @@ def settings_to_replace(current, desired, kms_key_same=None):
         replace.append("engine")  # Redis OSS -> Valkey is an in-place upgrade; back is not
     if desired["engine_version"] and current["engine_version"] and is_downgrade(desired["engine_version"], current["engine_version"]):
         replace.append("engine_version")
-    if desired["cache_subnet_group_name"] and current["cache_subnet_group_name"] != desired["cache_subnet_group_name"]:
+    have_subnet_group = current["cache_subnet_group_name"]
+    if desired["cache_subnet_group_name"] and have_subnet_group and have_subnet_group != desired["cache_subnet_group_name"]:
         replace.append("cache_subnet_group_name")
     return replace
+
+
+# Read from the primary member cluster: unknown (None) while AWS has not yet created it.
+FROM_MEMBER_CLUSTER = ("engine_version", "cache_parameter_group_name", "security_group_ids", "preferred_maintenance_window")
 
 
 def _differs(key, current, desired):
@@ -232,6 +237,8 @@ def _differs(key, current, desired):
     if wanted is None:
         return False
     have = current.get(key)
+    if have is None and key in FROM_MEMBER_CLUSTER:
+        return False
     if key == "engine_version":
         return not version_matches(wanted, have)
     if key in ("snapshot_window", "preferred_maintenance_window"):

@@ -132,6 +132,9 @@ def input_errors(inputs):
     errors += _int_in_range(inputs.get("streamflix_app_port"), "streamflix_app_port", 1, 65535)
     errors += _int_in_range(inputs.get("streamflix_kms_deletion_window_days"), "streamflix_kms_deletion_window_days", 7, 30)
     errors += tag_errors(inputs.get("streamflix_extra_tags", {}))
+    window = inputs.get("streamflix_secret_recovery_window_days", 0)
+    if (window != 0 or isinstance(window, bool)) and _int_in_range(window, "streamflix_secret_recovery_window_days", 7, 30):
+        errors.append("streamflix_secret_recovery_window_days must be 0 (delete at once) or from 7 to 30; got {0!r}.".format(window))
     if not isinstance(inputs.get("streamflix_protected"), bool):
         errors.append("streamflix_protected must be true or false; got {0!r}.".format(inputs.get("streamflix_protected")))
     return errors

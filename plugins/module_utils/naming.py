@@ -47,6 +47,11 @@ COMPONENTS = {
     "api": ("api", 1024, "API Gateway REST API name"),
     "alarm_topic": ("alarms", 256, "SNS topic name"),
     "dashboard": ("dashboard", 255, "CloudWatch dashboard name"),
+    "api_keys_secret": ("api-keys", 512, "Secrets Manager secret name"),
+    "redis_auth_secret": ("redis-auth", 512, "Secrets Manager secret name"),
+    "app_config_secret": ("app-config", 512, "Secrets Manager secret name"),
+    "efs": ("efs", 255, "EFS Name tag"),
+    "media_access_point": ("media", 255, "EFS access point Name tag"),
 }
 
 SUFFIX_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*\Z")  # \Z: "$" would accept a trailing newline

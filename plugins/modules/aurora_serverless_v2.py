@@ -440,7 +440,8 @@ def ensure_subnet_group(run, group, desired):
         return
     have = sorted(s["SubnetIdentifier"] for s in group.get("Subnets", []))
     if have != desired["subnet_ids"]:
-        run.call("set the subnets of DB subnet group {0} to {1}".format(name, ", ".join(desired["subnet_ids"])), rds.modify_subnet_group, name, desired["subnet_ids"])
+        description = "set the subnets of DB subnet group {0} to {1}".format(name, ", ".join(desired["subnet_ids"]))
+        run.call(description, rds.modify_subnet_group, name, desired["subnet_ids"])
     if desired["tags"] is not None and group.get("DBSubnetGroupArn"):
         current = run.read("list the tags of DB subnet group " + name, rds.list_tags, group["DBSubnetGroupArn"])
         sync_tags(run, group["DBSubnetGroupArn"], "DB subnet group " + name, current, desired["tags"])
@@ -515,7 +516,8 @@ def converge_cluster(run, current, desired):
     after = rds.apply_modifications(current, desired, changed)
     if desired["http_endpoint_enabled"] is not None and desired["http_endpoint_enabled"] != current["http_endpoint_enabled"]:
         verb = "enable" if desired["http_endpoint_enabled"] else "disable"
-        run.call("{0} the Data API (HTTP endpoint) of {1}".format(verb, run.identifier), rds.set_http_endpoint, current["arn"], desired["http_endpoint_enabled"])
+        description = "{0} the Data API (HTTP endpoint) of {1}".format(verb, run.identifier)
+        run.call(description, rds.set_http_endpoint, current["arn"], desired["http_endpoint_enabled"])
         after["http_endpoint_enabled"] = desired["http_endpoint_enabled"]
     after["subnet_ids"] = desired["subnet_ids"]
     after["tags"] = sync_tags(run, current["arn"], "cluster " + run.identifier, current["tags"], desired["tags"])
@@ -528,9 +530,10 @@ def converge_instances(run, view, instance_entries, desired, engine):
     to_add, to_remove = rds.plan_instances(run.identifier, instances, desired["reader_count"], desired["availability_zones"])
     tags = desired["tags"] if desired["tags"] is not None else view["tags"]
     after = []
+    for identifier in to_remove:  # highest number first
+        run.call("delete instance {0} (reader)".format(identifier), rds.delete_instance, identifier)
     for instance in instances:
         if instance["id"] in to_remove:
-            run.call("delete instance {0} (reader)".format(instance["id"]), rds.delete_instance, instance["id"])
             continue
         fixes = rds.instance_fixes(instance)
         if fixes:

@@ -194,9 +194,8 @@ def wait(module, client, waiter, access_point_id, what):
     try:
         efs.wait_for(client, waiter, module.params["wait_timeout"], AccessPointId=access_point_id)
     except WaiterError as e:
-        module.fail_json_aws(
-            e, msg="Timed out or failed waiting for access point {0} to be {1} (wait_timeout={2}s)".format(access_point_id, what, module.params["wait_timeout"])
-        )
+        msg = "Timed out or failed waiting for access point {0} to be {1} (wait_timeout={2}s)"
+        module.fail_json_aws(e, msg=msg.format(access_point_id, what, module.params["wait_timeout"]))
 
 
 def read_one(module, client, access_point_id):

@@ -70,22 +70,25 @@ options:
     type: float
   transition_to_ia:
     description:
-      - When files not accessed for this long move to Infrequent Access storage. Omit (or null) for never.
+      - When files not accessed for this long move to Infrequent Access storage - V(AFTER_1_DAY), V(AFTER_7_DAYS),
+        V(AFTER_14_DAYS), V(AFTER_30_DAYS), V(AFTER_60_DAYS), V(AFTER_90_DAYS), V(AFTER_180_DAYS), V(AFTER_270_DAYS)
+        or V(AFTER_365_DAYS).
+        Omit it (or give null) for never.
       - O(transition_to_ia), O(transition_to_primary_storage_class) and O(transition_to_archive) together are
         the whole lifecycle configuration.
+      - The three take null (no such transition), so their values are checked by the module rather than listed
+        as choices.
     type: str
-    choices: [AFTER_1_DAY, AFTER_7_DAYS, AFTER_14_DAYS, AFTER_30_DAYS, AFTER_60_DAYS, AFTER_90_DAYS, AFTER_180_DAYS, AFTER_270_DAYS, AFTER_365_DAYS]
   transition_to_primary_storage_class:
-    description: Move files back to Standard storage on their first access. Omit (or null) to leave them where they are.
+    description: V(AFTER_1_ACCESS) moves files back to Standard storage on their first access. Omit it (or give null) to leave them where they are.
     type: str
-    choices: [AFTER_1_ACCESS]
   transition_to_archive:
     description:
-      - When files not accessed for this long move to Archive storage. Omit (or null) for never.
+      - When files not accessed for this long move to Archive storage - the same values as O(transition_to_ia).
+        Omit it (or give null) for never.
       - AWS allows it only with O(throughput_mode=elastic) and O(performance_mode=generalPurpose), and it must
         be later than O(transition_to_ia).
     type: str
-    choices: [AFTER_1_DAY, AFTER_7_DAYS, AFTER_14_DAYS, AFTER_30_DAYS, AFTER_60_DAYS, AFTER_90_DAYS, AFTER_180_DAYS, AFTER_270_DAYS, AFTER_365_DAYS]
   backup_policy:
     description: Whether AWS Backup backs the file system up automatically.
     type: str
@@ -252,9 +255,8 @@ def wait(module, client, waiter, file_system_id, what):
     try:
         efs.wait_for(client, waiter, module.params["wait_timeout"], FileSystemId=file_system_id)
     except WaiterError as e:
-        module.fail_json_aws(
-            e, msg="Timed out or failed waiting for EFS file system {0} to be {1} (wait_timeout={2}s)".format(file_system_id, what, module.params["wait_timeout"])
-        )
+        msg = "Timed out or failed waiting for EFS file system {0} to be {1} (wait_timeout={2}s)"
+        module.fail_json_aws(e, msg=msg.format(file_system_id, what, module.params["wait_timeout"]))
 
 
 def projected(name, desired, tags, kms_arn):
@@ -359,6 +361,9 @@ def update(module, client, current, desired, tags):
 
 def ensure_present(module, client, kms, name, fs, current):
     """Returns (changed, file_system, changes)."""
+    problems = efs.lifecycle_value_problems(module.params)
+    if problems:
+        module.fail_json(msg="EFS file system {0}: {1}".format(name, "; ".join(problems)))
     desired = desired_file_system(module.params)
     problems = efs.file_system_problems(desired)
     if problems:
@@ -433,7 +438,6 @@ def ensure_absent(module, client, fs, current):
 
 
 def main():
-    lifecycle_days = list(efs.TRANSITION_DAYS)
     argument_spec = dict(
         state=dict(type="str", choices=["present", "absent"], default="present"),
         name=dict(type="str", required=True),
@@ -442,9 +446,10 @@ def main():
         performance_mode=dict(type="str", choices=["generalPurpose", "maxIO"], default="generalPurpose"),
         throughput_mode=dict(type="str", choices=["bursting", "elastic", "provisioned"], default="bursting"),
         provisioned_throughput_in_mibps=dict(type="float"),
-        transition_to_ia=dict(type="str", choices=lifecycle_days),
-        transition_to_primary_storage_class=dict(type="str", choices=["AFTER_1_ACCESS"]),
-        transition_to_archive=dict(type="str", choices=lifecycle_days),
+        # No choices: null is a value (no such transition); efs.lifecycle_value_problems checks them.
+        transition_to_ia=dict(type="str"),
+        transition_to_primary_storage_class=dict(type="str"),
+        transition_to_archive=dict(type="str"),
         backup_policy=dict(type="str", choices=["enabled", "disabled"], default="enabled"),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),

@@ -196,9 +196,8 @@ def wait_each(module, client, waiter, mount_target_ids, what):
         try:
             efs.wait_for(client, waiter, module.params["wait_timeout"], MountTargetId=mount_target_id)
         except WaiterError as e:
-            module.fail_json_aws(
-                e, msg="Timed out or failed waiting for mount target {0} to be {1} (wait_timeout={2}s)".format(mount_target_id, what, module.params["wait_timeout"])
-            )
+            msg = "Timed out or failed waiting for mount target {0} to be {1} (wait_timeout={2}s)"
+            module.fail_json_aws(e, msg=msg.format(mount_target_id, what, module.params["wait_timeout"]))
 
 
 def projected(current, plan, subnets, file_system_id, security_group_ids):
@@ -263,7 +262,10 @@ def ensure_present(module, client, ec2, fs, current):
         module.fail_json(msg="security_group_ids takes 1 to 5 security groups (omit it for the VPC's default group)")
     subnets = find_subnets(module, ec2, subnet_ids) if subnet_ids else {}
     plan = efs.plan_mount_targets(current, subnets, groups, module.params["purge"])
-    kept_vpcs = [view["vpc_id"] for view in current if view["life_cycle_state"] not in ("deleting", "deleted") and view["mount_target_id"] not in plan["delete"]]
+    kept_vpcs = [
+        view["vpc_id"] for view in current
+        if view["life_cycle_state"] not in ("deleting", "deleted") and view["mount_target_id"] not in plan["delete"]
+    ]
     problems = efs.subnet_problems(subnets, kept_vpcs) + plan["conflicts"]
     if problems:
         module.fail_json(msg="Cannot place the mount targets of {0}: {1}".format(file_system_id, "; ".join(problems)))

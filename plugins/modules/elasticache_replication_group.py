@@ -27,12 +27,12 @@ description:
     to Redis OSS, an engine version downgrade, another subnet group) are never made by replacing the group
     silently; the module fails before changing anything and lists them in RV(replacement_needed).
   - B(Subnet group.) With O(subnet_ids) the module owns a cache subnet group named like the replication group
-    (O(replication_group_id)): it creates it, changes its subnets when O(subnet_ids) change, and deletes it after
+    (O(replication_group_id)); it creates it, changes its subnets when O(subnet_ids) change, and deletes it after
     the replication group on O(state=absent). With O(cache_subnet_group_name) the group uses an existing subnet
     group that the module never changes or deletes.
   - B(AUTH token.) AWS never returns the token, so the module cannot tell whether the token in O(auth_token) is
     the one the group has. It sends the token only when it creates the group, when the group has no AUTH
-    yet (adding it, with the C(ROTATE) strategy), or when O(rotate_auth_token=true). A rotation is two runs:
+    yet (adding it, with the C(ROTATE) strategy), or when O(rotate_auth_token=true). A rotation takes two runs,
     O(auth_token_update_strategy=ROTATE) with the new token (both tokens work while clients move), then
     O(auth_token_update_strategy=SET) with the same token (only the new one works). The token is never
     logged or returned.
@@ -95,7 +95,7 @@ options:
   auth_token:
     description:
       - The AUTH token (password) clients must give, read by the caller from Secrets Manager.
-      - 16 to 128 printable ASCII characters without spaces, C(/), C("), C(@) or C(%).
+      - 16 to 128 characters, ASCII letters, digits and only the special characters C(!&#$^<>-) (AWS's rule).
       - Sent only on creation, when the group has no AUTH yet, or with O(rotate_auth_token=true).
       - Omitted, the module leaves the group's AUTH setting alone.
     type: str
@@ -502,18 +502,13 @@ def plan_steps(module, client, current, desired):
     return steps
 
 
-def ensure_present(module, client):
-    """Returns (changed, before, after, changes)."""
-    desired = ec.desired_group(module.params)
-    group, current = read(module, client, desired["id"])
-    if group is None:
-        if not desired["node_type"]:
-            module.fail_json(msg="cache_node_type is required to create replication group {0}".format(desired["id"]), replacement_needed=[])
-        changes = ensure_subnet_group(module, client, desired)
-        return True, {}, create(module, client, desired), changes + ["create"]
-    if current["status"] in ("deleting", "create-failed"):
+def check_and_plan(module, client, current, desired):
+    """Fail on what needs a replacement (or a group that cannot change); else the steps of plan_steps."""
+    if not current or current["status"] in ("deleting", "create-failed"):
         module.fail_json(
-            msg="Replication group {0} is {1}; wait until it is gone (state=absent with wait=true), then run again".format(desired["id"], current["status"]),
+            msg="Replication group {0} is {1}; delete it (state=absent with wait=true), then run again".format(
+                desired["id"], current.get("status", "gone") if current else "gone"
+            ),
             replacement_needed=[],
         )
     replace = ec.settings_to_replace(current, desired, kms_key_same(module, desired, current))
@@ -525,7 +520,26 @@ def ensure_present(module, client):
             replacement_needed=replace,
             replication_group=current,
         )
-    steps = plan_steps(module, client, current, desired)
+    return plan_steps(module, client, current, desired)
+
+
+def ensure_present(module, client):
+    """Returns (changed, before, after, changes)."""
+    desired = ec.desired_group(module.params)
+    group, current = read(module, client, desired["id"])
+    if group is None:
+        if not desired["node_type"]:
+            module.fail_json(msg="cache_node_type is required to create replication group {0}".format(desired["id"]), replacement_needed=[])
+        changes = ensure_subnet_group(module, client, desired)
+        return True, {}, create(module, client, desired), changes + ["create"]
+    before = current
+    deadline = Deadline(module.params["wait_timeout"])
+    steps = check_and_plan(module, client, current, desired)
+    if steps and current["status"] != "available" and not module.check_mode:
+        # A group AWS is still creating or modifying takes no new change: wait, then plan against what it became.
+        wait_until(module, client, desired["id"], "replication_group_available", deadline, "waiting to change it")
+        current = read(module, client, desired["id"])[1]
+        steps = check_and_plan(module, client, current, desired)
     changes = ensure_subnet_group(module, client, desired)
     tags_changed, tags = sync_tags(module, client, current["arn"], current["tags"], desired["tags"])
     if tags_changed:
@@ -533,16 +547,15 @@ def ensure_present(module, client):
     for names, _call in steps:
         changes.extend(names)
     if not changes:
-        return False, current, current, []
+        return False, before, current, []
     projected = ec.projected_group(current, desired, tags)
     if desired["subnet_ids"]:
         projected["subnet_ids"] = desired["subnet_ids"]
     if module.check_mode or not steps:
-        return True, current, projected, changes
+        return True, before, projected, changes
 
-    deadline = Deadline(module.params["wait_timeout"])
     for index, (names, call) in enumerate(steps):
-        if index > 0 or current["status"] != "available":
+        if index > 0:  # AWS takes the next change once the group is available again
             wait_until(module, client, desired["id"], "replication_group_available", deadline, "changing " + ", ".join(names))
         try:
             call()
@@ -553,7 +566,7 @@ def ensure_present(module, client):
     after = read(module, client, desired["id"])[1]
     if not module.params["wait"]:
         after = ec.projected_group(after, desired, after["tags"])
-    return True, current, after, changes
+    return True, before, after, changes
 
 
 def delete_owned_subnet_group(module, client, group_id, deadline, deleted_group):

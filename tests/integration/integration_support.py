@@ -117,9 +117,20 @@ class PlaybookRun:
                 return line.startswith(("fatal:", "failed:"))
         return False
 
+    def changed_tasks(self) -> list:
+        """The names of the tasks that reported a change (once each, in order)."""
+        names, task = [], None
+        for line in self.output.splitlines():
+            header = re.match(r"^TASK \[(.*)\] \**$", line)
+            if header:
+                task = header.group(1)
+            elif line.startswith("changed: [") and task and task not in names:
+                names.append(task)
+        return names
+
     def describe(self) -> str:
-        return "ansible-playbook {0}\nrc={1} recap={2}\n--- output tail ---\n{3}".format(
-            " ".join(self.args), self.rc, self.recap, self.tail()
+        return "ansible-playbook {0}\nrc={1} recap={2} changed tasks={3}\n--- output tail ---\n{4}".format(
+            " ".join(self.args), self.rc, self.recap, self.changed_tasks(), self.tail()
         )
 
 

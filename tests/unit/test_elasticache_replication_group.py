@@ -65,9 +65,12 @@ def params(**extra):
         ({"auth_token": TOKEN, "transit_encryption": False}, "auth_token needs transit_encryption"),
         ({"auth_token": "short"}, "auth_token must be 16 to 128"),
         ({"auth_token": "x" * 129}, "auth_token must be 16 to 128"),
-        ({"auth_token": TOKEN + "@"}, "must not contain"),
-        ({"auth_token": TOKEN + "%"}, "must not contain"),
-        ({"auth_token": TOKEN + " x"}, "must not contain"),
+        ({"auth_token": TOKEN + "@"}, "may contain only"),
+        ({"auth_token": TOKEN + "%"}, "may contain only"),
+        ({"auth_token": TOKEN + "/"}, "may contain only"),
+        ({"auth_token": TOKEN + " x"}, "may contain only"),
+        ({"auth_token": TOKEN + "\u00e9"}, "may contain only"),
+        ({"auth_token": "Aa0!&#$^<>-" + "x" * 10}, None),
         ({"rotate_auth_token": True}, "rotate_auth_token needs auth_token"),
         ({"snapshot_retention_limit": 36}, "snapshot_retention_limit must be between 0 and 35"),
         ({"replication_group_id": "Upper"}, "replication_group_id"),
@@ -357,7 +360,7 @@ def args(world, **extra):
         "tags": {"Project": "streamflix", "Environment": "unit"},
     }
     base.update(extra)
-    return base
+    return {key: value for key, value in base.items() if value is not None}  # None: leave the option out
 
 
 ABSENT = {"replication_group_id": GROUP_ID, "state": "absent"}
@@ -528,7 +531,7 @@ def test_check_mode_modify_changes_nothing(world, calls):
     del calls[:]
     result = run_module(module, args(world, cache_node_type="cache.t4g.small", num_cache_clusters=3, tags={"a": "b"}), check_mode=True)
     assert result["changed"] is True
-    assert result["changes"] == ["tags", "num_cache_clusters", "node_type"]
+    assert result["changes"] == ["subnet_group_tags", "tags", "num_cache_clusters", "node_type"]
     assert result["replication_group"]["node_type"] == "cache.t4g.small"
     assert result["replication_group"]["num_cache_clusters"] == 3
     assert result["replication_group"]["tags"] == {"a": "b"}
@@ -584,9 +587,7 @@ def test_redis_to_valkey_in_place(world, calls):
 def test_engine_change_without_version_fails(world, calls):
     run_module(module, args(world, engine_version=None))
     del calls[:]
-    params_ = args(world, engine="valkey")
-    del params_["engine_version"]
-    result = fail_module(module, params_)
+    result = fail_module(module, args(world, engine="valkey", engine_version=None))
     assert "needs engine_version" in result["msg"]
     assert calls == []
 
@@ -610,7 +611,7 @@ def test_subnet_ids_change_in_place(world, calls):
     del calls[:]
     result = run_module(module, args(world, subnet_ids=world["subnets"]))
     assert result["changes"] == ["subnet_ids"]
-    assert calls == [("modify_subnet_group", GROUP_ID, world["subnets"])]
+    assert calls == [("modify_subnet_group", GROUP_ID, sorted(world["subnets"]))]
     assert aws_subnets(world) == sorted(world["subnets"])
     assert result["replication_group"]["subnet_ids"] == sorted(world["subnets"])
     assert run_module(module, args(world, subnet_ids=list(reversed(world["subnets"]))))["changed"] is False
@@ -845,3 +846,24 @@ def test_aws_error_is_actionable(world, monkeypatch):
     monkeypatch.setattr(ec, "modify_group", refuse)
     result = fail_module(module, args(world, cache_node_type="cache.t4g.small"))
     assert "Could not change node_type of replication group " + GROUP_ID in result["msg"]
+
+
+def test_group_being_deleted_is_not_changed(world, monkeypatch, calls):
+    run_module(module, args(world))
+    from moto.elasticache.models import elasticache_backends
+
+    elasticache_backends[ACCOUNT_ID][REGION].replication_groups[GROUP_ID].status = "deleting"
+    del calls[:]
+    result = fail_module(module, args(world, snapshot_retention_limit=1))
+    assert "is deleting" in result["msg"]
+    assert calls == []
+
+
+def test_current_group_without_member_cluster_compares_only_what_is_known():
+    group = {"ReplicationGroupId": "g", "Status": "creating", "MemberClusters": [], "AtRestEncryptionEnabled": True,
+             "TransitEncryptionEnabled": True, "Engine": "redis", "MultiAZ": "enabled", "AutomaticFailover": "enabled"}
+    current = ec.current_group(group)
+    wanted = desired(num_cache_clusters=0, node_type=None, description=None, kms_key_id=None, snapshot_retention_limit=None,
+                     snapshot_window=None)
+    assert ec.settings_to_replace(current, wanted) == []
+    assert ec.group_modifications(current, wanted) == {}

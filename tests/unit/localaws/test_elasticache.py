@@ -136,6 +136,9 @@ def test_replicas_per_node_group_counts_replicas(ecc, name):
         ({"AuthToken": AUTH_TOKEN}, "InvalidParameterValue"),
         # AuthToken is 16..128 characters.
         ({"AuthToken": "short", "TransitEncryptionEnabled": True}, "InvalidParameterValue"),
+        # On create only letters, digits and !&#$^<>- are permitted.
+        ({"AuthToken": AUTH_TOKEN + "*", "TransitEncryptionEnabled": True}, "InvalidParameterValue"),
+        ({"AuthToken": AUTH_TOKEN + "%", "TransitEncryptionEnabled": True}, "InvalidParameterValue"),
         # As many PreferredCacheClusterAZs as NumCacheClusters.
         ({"PreferredCacheClusterAZs": ["us-east-1a"]}, "InvalidParameterValue"),
         # NumCacheClusters is 1..6.
@@ -217,6 +220,21 @@ def test_modify_replication_group_applies_settings(ecc, name):
     assert (group["AutomaticFailover"], group["MultiAZ"]) == ("disabled", "disabled")
 
 
+def test_modify_auth_token_rules(ecc, name):
+    create_group(ecc, name, TransitEncryptionEnabled=True)
+    for bad in (AUTH_TOKEN + "@", AUTH_TOKEN + "%", "short"):
+        with pytest.raises(ClientError) as excinfo:
+            ecc.modify_replication_group(
+                ReplicationGroupId=name, AuthToken=bad, AuthTokenUpdateStrategy="ROTATE", ApplyImmediately=True
+            )
+        assert error_of(excinfo) == ("InvalidParameterValue", 400)
+    assert ecc.describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]["AuthTokenEnabled"] is False
+    ecc.modify_replication_group(
+        ReplicationGroupId=name, AuthToken=AUTH_TOKEN + "*", AuthTokenUpdateStrategy="ROTATE", ApplyImmediately=True
+    )
+    assert ecc.describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]["AuthTokenEnabled"] is True
+
+
 def test_modify_rejects_multi_az_without_failover(ecc, name):
     create_group(ecc, name)
     with pytest.raises(ClientError) as excinfo:
@@ -258,3 +276,63 @@ def test_invalid_replica_count_is_rejected(ecc, name, call, count):
     assert error_of(excinfo) == ("InvalidParameterValue", 400)
     group = ecc.describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]
     assert len(group["MemberClusters"]) == 2
+
+
+# ------------------------------------------------------------- ModifyCacheSubnetGroup
+def test_modify_cache_subnet_group_replaces_subnets(ecc, client, vpc, subnet_group):
+    third = client("ec2").create_subnet(VpcId=vpc["id"], CidrBlock="10.20.9.0/24", AvailabilityZone="us-east-1c")[
+        "Subnet"
+    ]["SubnetId"]
+    group = ecc.modify_cache_subnet_group(CacheSubnetGroupName=subnet_group, SubnetIds=[vpc["subnets"][0], third])[
+        "CacheSubnetGroup"
+    ]
+    assert sorted(s["SubnetIdentifier"] for s in group["Subnets"]) == sorted([vpc["subnets"][0], third])
+    described = ecc.describe_cache_subnet_groups(CacheSubnetGroupName=subnet_group)["CacheSubnetGroups"][0]
+    assert sorted(s["SubnetIdentifier"] for s in described["Subnets"]) == sorted([vpc["subnets"][0], third])
+    assert described["VpcId"] == vpc["id"]
+
+    ecc.modify_cache_subnet_group(CacheSubnetGroupName=subnet_group, CacheSubnetGroupDescription="changed")
+    described = ecc.describe_cache_subnet_groups(CacheSubnetGroupName=subnet_group)["CacheSubnetGroups"][0]
+    assert described["CacheSubnetGroupDescription"] == "changed"
+    assert len(described["Subnets"]) == 2
+
+
+def test_modify_cache_subnet_group_rejects_bad_subnets(ecc, client, vpc, subnet_group, name):
+    ec2 = client("ec2")
+    other_vpc = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
+    foreign = ec2.create_subnet(VpcId=other_vpc, CidrBlock="10.99.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    for subnet_ids in ([vpc["subnets"][0], foreign], ["subnet-0000000000000000f"]):
+        with pytest.raises(ClientError) as excinfo:
+            ecc.modify_cache_subnet_group(CacheSubnetGroupName=subnet_group, SubnetIds=subnet_ids)
+        assert error_of(excinfo) == ("InvalidSubnet", 400)
+    described = ecc.describe_cache_subnet_groups(CacheSubnetGroupName=subnet_group)["CacheSubnetGroups"][0]
+    assert sorted(s["SubnetIdentifier"] for s in described["Subnets"]) == sorted(vpc["subnets"])
+    with pytest.raises(ClientError) as excinfo:
+        ecc.modify_cache_subnet_group(CacheSubnetGroupName=f"{name}-missing", SubnetIds=vpc["subnets"])
+    assert error_of(excinfo) == ("CacheSubnetGroupNotFoundFault", 400)
+
+
+# ------------------------------------------------------------- endpoints, member engine and parameter group
+def test_reader_endpoint_and_member_settings(ecc, name):
+    create_group(ecc, name, Engine="valkey", EngineVersion="7.2")
+    group = ecc.describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]
+    node_group = group["NodeGroups"][0]
+    assert node_group["ReaderEndpoint"]["Address"].startswith("replica.")
+    assert node_group["ReaderEndpoint"]["Port"] == 6379
+    member = ecc.describe_cache_clusters(CacheClusterId=f"{name}-001")["CacheClusters"][0]
+    assert member["Engine"] == "valkey"
+    assert member["CacheParameterGroup"]["CacheParameterGroupName"] == "default.valkey7"
+
+    ecc.modify_replication_group(ReplicationGroupId=name, CacheParameterGroupName="custom-valkey7", ApplyImmediately=True)
+    for member_id in (f"{name}-001", f"{name}-002"):
+        member = ecc.describe_cache_clusters(CacheClusterId=member_id)["CacheClusters"][0]
+        assert member["CacheParameterGroup"]["CacheParameterGroupName"] == "custom-valkey7"
+
+
+def test_redis_upgrade_to_valkey_reaches_members(ecc, name):
+    create_group(ecc, name, EngineVersion="7.1", CacheParameterGroupName="default.redis7")
+    ecc.modify_replication_group(ReplicationGroupId=name, Engine="valkey", EngineVersion="8.0", ApplyImmediately=True)
+    group = ecc.describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]
+    assert group["Engine"] == "valkey"
+    member = ecc.describe_cache_clusters(CacheClusterId=f"{name}-002")["CacheClusters"][0]
+    assert (member["Engine"], member["EngineVersion"]) == ("valkey", "8.0")

@@ -242,15 +242,23 @@ def _requested_cluster_count(params: dict[str, Any]) -> int:
     return 1
 
 
-def _validate_auth_token(token: str | None, transit: bool | None) -> None:
+AUTH_TOKEN_SPECIALS = "!&#$^<>-"  # CreateReplicationGroup: "the only permitted printable special characters"
+
+
+def _validate_auth_token(token: str | None, transit: bool | None, on_create: bool = True) -> None:
     if token is None:
         return
     if not transit:
         raise InvalidParameterValueException(
             "The AUTH token is only supported when encryption-in-transit is enabled"
         )
-    # AuthToken: 16-128 printable characters, not '/', '"' or '@'.
-    if not 16 <= len(token) <= 128 or any(c in token for c in '/"@') or not token.isprintable():
+    # AuthToken: 16-128 printable ASCII characters; on create only letters, digits and
+    # !&#$^<>-; on modify none of '/', '"', '@' or '%'.
+    if on_create:
+        bad = any(not ((c.isascii() and c.isalnum()) or c in AUTH_TOKEN_SPECIALS) for c in token)
+    else:
+        bad = any(c in token for c in '/"@%') or not (token.isascii() and token.isprintable())
+    if not 16 <= len(token) <= 128 or bad:
         raise InvalidParameterValueException("Invalid AuthToken provided.")
 
 
@@ -427,7 +435,7 @@ def resp_modify_replication_group(self: Response) -> ActionResult:
             "Multi-AZ requires automatic failover: set AutomaticFailoverEnabled to true."
         )
     if self._get_param("AuthToken") is not None:
-        _validate_auth_token(self._get_param("AuthToken"), rg.transit_encryption_enabled)
+        _validate_auth_token(self._get_param("AuthToken"), rg.transit_encryption_enabled, on_create=False)
 
     result = resp_modify_replication_group.original(self)
     simple = {

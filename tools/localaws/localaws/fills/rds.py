@@ -135,11 +135,7 @@ def modify_db_subnet_group(self: Backend, subnet_name: str, description: str, su
 
 def delete_subnet_group(self: Backend, subnet_name: str) -> Any:
     users = [c for c in self.clusters.values() if getattr(c, "db_subnet_group_name", None) == subnet_name]
-    users += [
-        d
-        for d in self.databases.values()
-        if getattr(getattr(d, "db_subnet_group", None), "subnet_name", None) == subnet_name
-    ]
+    users += [d for d in self.databases.values() if getattr(d, "_db_subnet_group_name", None) == subnet_name]
     if subnet_name in self.subnet_groups and users:
         raise InvalidDBSubnetGroupStateFault(f"Cannot delete the subnet group '{subnet_name}' because it is in use.")
     return delete_subnet_group.original(self, subnet_name)

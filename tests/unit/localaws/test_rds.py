@@ -1,0 +1,147 @@
+"""RDS fills: the Data API switch, ModifyDBCluster log exports and scaling checks, subnet groups, DeleteDBCluster."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+@pytest.fixture
+def rds(client):
+    return client("rds")
+
+
+@pytest.fixture
+def subnet_group(rds, vpc, name):
+    rds.create_db_subnet_group(DBSubnetGroupName=name, DBSubnetGroupDescription="unit", SubnetIds=vpc["subnets"])
+    return name
+
+
+def create_cluster(rds, name, subnet_group, **extra):
+    request = dict(
+        DBClusterIdentifier=name,
+        Engine="aurora-postgresql",
+        EngineVersion="16.4",
+        MasterUsername="streamflix",
+        ManageMasterUserPassword=True,
+        ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 2},
+        DBSubnetGroupName=subnet_group,
+    )
+    request.update(extra)
+    return rds.create_db_cluster(**request)["DBCluster"]
+
+
+def describe(rds, name):
+    return rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]
+
+
+def error_of(excinfo) -> tuple[str, int]:
+    response = excinfo.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_create_with_data_api_enables_it(rds, name, subnet_group):
+    create_cluster(rds, name, subnet_group, EnableHttpEndpoint=True)
+    assert describe(rds, name)["HttpEndpointEnabled"] is True
+
+
+def test_create_reports_the_postgresql_parameter_group(rds, name, subnet_group):
+    create_cluster(rds, name, subnet_group)
+    assert describe(rds, name)["DBClusterParameterGroup"] == "default.aurora-postgresql16"
+
+
+def test_enable_and_disable_http_endpoint(rds, name, subnet_group):
+    arn = create_cluster(rds, name, subnet_group)["DBClusterArn"]
+    assert describe(rds, name)["HttpEndpointEnabled"] is False
+    response = rds.enable_http_endpoint(ResourceArn=arn)
+    assert (response["ResourceArn"], response["HttpEndpointEnabled"]) == (arn, True)
+    assert describe(rds, name)["HttpEndpointEnabled"] is True
+    assert rds.disable_http_endpoint(ResourceArn=arn)["HttpEndpointEnabled"] is False
+    assert describe(rds, name)["HttpEndpointEnabled"] is False
+
+
+def test_http_endpoint_of_unknown_cluster_is_not_found(rds):
+    with pytest.raises(ClientError) as excinfo:
+        rds.enable_http_endpoint(ResourceArn="arn:aws:rds:us-east-1:123456789012:cluster:nothing-here")
+    assert error_of(excinfo) == ("ResourceNotFoundFault", 404)
+
+
+def test_modify_cluster_log_exports(rds, name, subnet_group):
+    create_cluster(rds, name, subnet_group)
+    rds.modify_db_cluster(
+        DBClusterIdentifier=name, ApplyImmediately=True, CloudwatchLogsExportConfiguration={"EnableLogTypes": ["postgresql", "instance"]}
+    )
+    assert sorted(describe(rds, name)["EnabledCloudwatchLogsExports"]) == ["instance", "postgresql"]
+    response = rds.modify_db_cluster(
+        DBClusterIdentifier=name, ApplyImmediately=True, CloudwatchLogsExportConfiguration={"DisableLogTypes": ["instance"]}
+    )
+    assert response["DBCluster"]["EnabledCloudwatchLogsExports"] == ["postgresql"]
+    assert describe(rds, name)["EnabledCloudwatchLogsExports"] == ["postgresql"]
+
+
+def test_modify_cluster_rejects_log_types_of_another_engine(rds, name, subnet_group):
+    create_cluster(rds, name, subnet_group)
+    with pytest.raises(ClientError) as excinfo:
+        rds.modify_db_cluster(DBClusterIdentifier=name, ApplyImmediately=True, CloudwatchLogsExportConfiguration={"EnableLogTypes": ["slowquery"]})
+    assert error_of(excinfo) == ("InvalidParameterValue", 400)
+    assert describe(rds, name)["EnabledCloudwatchLogsExports"] == []
+
+
+@pytest.mark.parametrize(
+    "scaling",
+    [{"MinCapacity": 4, "MaxCapacity": 2}, {"MinCapacity": 0.25, "MaxCapacity": 2}, {"MinCapacity": 0.5, "MaxCapacity": 300}, {"MinCapacity": 8}],
+)
+def test_modify_cluster_rejects_invalid_scaling(rds, name, subnet_group, scaling):
+    create_cluster(rds, name, subnet_group)
+    with pytest.raises(ClientError) as excinfo:
+        rds.modify_db_cluster(DBClusterIdentifier=name, ApplyImmediately=True, ServerlessV2ScalingConfiguration=scaling)
+    assert error_of(excinfo) == ("InvalidParameterValue", 400)
+    assert describe(rds, name)["ServerlessV2ScalingConfiguration"] == {"MinCapacity": 0.5, "MaxCapacity": 2.0}
+
+
+def test_create_cluster_rejects_min_above_max(rds, name, subnet_group):
+    with pytest.raises(ClientError) as excinfo:
+        create_cluster(rds, name, subnet_group, ServerlessV2ScalingConfiguration={"MinCapacity": 4, "MaxCapacity": 2})
+    assert error_of(excinfo) == ("InvalidParameterValue", 400)
+
+
+def test_modify_subnet_group_keeps_the_group(rds, vpc, name, subnet_group):
+    response = rds.modify_db_subnet_group(DBSubnetGroupName=name, SubnetIds=vpc["subnets"][:1] + vpc["subnets"][1:])
+    assert response["DBSubnetGroup"]["DBSubnetGroupName"] == name
+    [group] = rds.describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"]
+    assert sorted(s["SubnetIdentifier"] for s in group["Subnets"]) == sorted(vpc["subnets"])
+
+
+def test_modify_unknown_subnet_group_is_not_found(rds, vpc):
+    with pytest.raises(ClientError) as excinfo:
+        rds.modify_db_subnet_group(DBSubnetGroupName="no-such-group", SubnetIds=vpc["subnets"])
+    assert error_of(excinfo) == ("DBSubnetGroupNotFoundFault", 404)
+
+
+def test_delete_subnet_group_in_use_is_refused(rds, name, subnet_group):
+    create_cluster(rds, name, subnet_group)
+    with pytest.raises(ClientError) as excinfo:
+        rds.delete_db_subnet_group(DBSubnetGroupName=name)
+    assert error_of(excinfo) == ("InvalidDBSubnetGroupStateFault", 400)
+    assert rds.describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"]
+    rds.delete_db_cluster(DBClusterIdentifier=name, SkipFinalSnapshot=True)
+    rds.delete_db_subnet_group(DBSubnetGroupName=name)
+    with pytest.raises(ClientError) as excinfo:
+        rds.describe_db_subnet_groups(DBSubnetGroupName=name)
+    assert error_of(excinfo)[0] == "DBSubnetGroupNotFoundFault"
+
+
+@pytest.mark.parametrize("extra", [{}, {"SkipFinalSnapshot": False}, {"SkipFinalSnapshot": True, "FinalDBSnapshotIdentifier": "final"}])
+def test_delete_cluster_needs_exactly_one_snapshot_choice(rds, name, subnet_group, extra):
+    create_cluster(rds, name, subnet_group)
+    with pytest.raises(ClientError) as excinfo:
+        rds.delete_db_cluster(DBClusterIdentifier=name, **extra)
+    assert error_of(excinfo) == ("InvalidParameterCombination", 400)
+    assert describe(rds, name)["DBClusterIdentifier"] == name
+
+
+def test_delete_cluster_with_final_snapshot(rds, name, subnet_group):
+    create_cluster(rds, name, subnet_group)
+    rds.delete_db_cluster(DBClusterIdentifier=name, FinalDBSnapshotIdentifier=name + "-final")
+    snapshots = rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=name + "-final")["DBClusterSnapshots"]
+    assert len(snapshots) == 1

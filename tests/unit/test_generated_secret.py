@@ -1,0 +1,170 @@
+"""generated_secret against in-process moto: the value is generated once, kept, and never returned."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from ansible_collections.streamflix.media_platform.plugins.module_utils import secretsmanager as sm
+from ansible_collections.streamflix.media_platform.plugins.modules import generated_secret
+from module_harness import REGION, aws_env, fail_module, moto, run_module  # noqa: F401
+
+NAME = "streamflix-unit-secret"
+
+
+@pytest.mark.parametrize(
+    "current, keys, expected",
+    [
+        (None, ["a"], ["a"]),
+        ('{"a": "x"}', ["a", "b"], ["b"]),
+        ('{"a": "x", "b": "y"}', ["a", "b"], []),
+        ("plain", ["a"], ["a"]),
+        ("[1]", ["a"], ["a"]),
+    ],
+)
+def test_missing_keys(current, keys, expected):
+    assert sm.missing_keys(current, keys) == expected
+
+
+def test_merged_value_keeps_existing_keys_and_adds_new_ones():
+    merged = json.loads(sm.merged_value('{"a": "kept"}', ["a", "b"], 20, "alphanumeric", regenerate=False))
+    assert merged["a"] == "kept" and len(merged["b"]) == 20 and merged["b"].isalnum()
+    rotated = json.loads(sm.merged_value('{"a": "kept"}', ["a"], 20, "hex", regenerate=True))
+    assert rotated["a"] != "kept" and set(rotated["a"]) <= set("0123456789abcdef")
+
+
+@pytest.mark.parametrize(
+    "current, desired, expected",
+    [
+        ({"description": "d", "kms_key_arn": "k"}, {"description": "d", "kms_key_arn": "k"}, []),
+        ({"description": "d", "kms_key_arn": "k"}, {"description": None, "kms_key_arn": "k"}, []),
+        ({"description": "d", "kms_key_arn": "k"}, {"description": "e", "kms_key_arn": "k2"}, ["description", "kms_key_arn"]),
+    ],
+)
+def test_metadata_changes(current, desired, expected):
+    assert sm.metadata_changes(current, desired) == expected
+
+
+@pytest.fixture
+def aws(moto):
+    kms = boto3.client("kms", region_name=REGION)
+    keys = [kms.create_key()["KeyMetadata"] for _ in range(2)]
+    kms.create_alias(AliasName="alias/unit", TargetKeyId=keys[0]["KeyId"])
+    return {"sm": boto3.client("secretsmanager", region_name=REGION), "key": keys[0], "other_key": keys[1]}
+
+
+def args(**extra):
+    base = {"name": NAME, "kms_key_id": "alias/unit", "description": "unit", "tags": {"Project": "streamflix"}}
+    base.update(extra)
+    return base
+
+
+def stored(aws):
+    return aws["sm"].get_secret_value(SecretId=NAME)["SecretString"]
+
+
+def test_create_generates_a_value_that_is_never_returned(aws):
+    result = run_module(generated_secret, args(length=48))
+    value = stored(aws)
+    assert result["changed"] is True
+    assert len(value) == 48 and value.isalnum()
+    assert value not in json.dumps(result)
+    described = aws["sm"].describe_secret(SecretId=NAME)
+    assert aws["key"]["Arn"] in (described["KmsKeyId"], described.get("KmsKeyId"))
+    assert {"Key": "Project", "Value": "streamflix"} in described["Tags"]
+    assert result["secret"]["kms_key_arn"] == aws["key"]["Arn"]
+
+
+def test_second_run_keeps_the_value(aws):
+    run_module(generated_secret, args())
+    first = stored(aws)
+    result = run_module(generated_secret, args())
+    assert result["changed"] is False and result["changes"] == []
+    assert stored(aws) == first
+
+
+def test_check_mode_creates_nothing(aws):
+    result = run_module(generated_secret, args(), check_mode=True)
+    assert result["changed"] is True
+    assert result["secret"]["arn"] is None
+    assert aws["sm"].list_secrets()["SecretList"] == []
+
+
+def test_json_keys_added_later_are_generated_and_old_ones_kept(aws):
+    run_module(generated_secret, args(keys=["primary"]))
+    primary = json.loads(stored(aws))["primary"]
+    result = run_module(generated_secret, args(keys=["primary", "secondary"]))
+    value = json.loads(stored(aws))
+    assert result["changed"] is True and result["changes"] == ["generated keys secondary"]
+    assert value["primary"] == primary and len(value["secondary"]) == 40
+    assert run_module(generated_secret, args(keys=["primary", "secondary"]))["changed"] is False
+
+
+def test_rotate_replaces_the_value(aws):
+    run_module(generated_secret, args())
+    first = stored(aws)
+    result = run_module(generated_secret, args(rotate=True))
+    assert result["changed"] is True and stored(aws) != first
+
+
+def test_metadata_and_tags_update_in_place(aws):
+    run_module(generated_secret, args())
+    value = stored(aws)
+    result = run_module(generated_secret, args(description="new", kms_key_id=aws["other_key"]["KeyId"], tags={"Team": "media"}))
+    described = aws["sm"].describe_secret(SecretId=NAME)
+    assert result["changed"] is True
+    assert described["Description"] == "new"
+    assert aws["other_key"]["KeyId"] in described["KmsKeyId"]
+    assert described["Tags"] == [{"Key": "Team", "Value": "media"}]
+    assert stored(aws) == value
+    assert result["diff"]["before"]["description"] == "unit" and result["diff"]["after"]["description"] == "new"
+
+
+def test_absent_deletes_at_once_with_window_zero_and_twice_is_fine(aws):
+    run_module(generated_secret, args())
+    result = run_module(generated_secret, {"name": NAME, "state": "absent", "recovery_window_in_days": 0})
+    assert result["changed"] is True
+    assert aws["sm"].list_secrets()["SecretList"] == []
+    assert run_module(generated_secret, {"name": NAME, "state": "absent", "recovery_window_in_days": 0})["changed"] is False
+
+
+def test_scheduled_deletion_is_restored_with_its_value(aws):
+    run_module(generated_secret, args())
+    value = stored(aws)
+    run_module(generated_secret, {"name": NAME, "state": "absent", "recovery_window_in_days": 7})
+    assert "DeletedDate" in aws["sm"].describe_secret(SecretId=NAME)
+    assert run_module(generated_secret, {"name": NAME, "state": "absent", "recovery_window_in_days": 7})["changed"] is False
+    result = run_module(generated_secret, args())
+    assert result["changed"] is True and "restored from scheduled deletion" in result["changes"]
+    assert "DeletedDate" not in aws["sm"].describe_secret(SecretId=NAME)
+    assert stored(aws) == value
+
+
+def test_check_mode_absent_deletes_nothing(aws):
+    run_module(generated_secret, args())
+    result = run_module(generated_secret, {"name": NAME, "state": "absent", "recovery_window_in_days": 0}, check_mode=True)
+    assert result["changed"] is True
+    assert "DeletedDate" not in aws["sm"].describe_secret(SecretId=NAME)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"kms_key_id": None}, "kms_key_id is required"),
+        ({"length": 8}, "length must be from 16"),
+        ({"recovery_window_in_days": 3, "state": "absent"}, "recovery_window_in_days must be 0 or from 7 to 30"),
+        ({"kms_key_id": "alias/missing"}, "Could not find KMS key alias/missing"),
+    ],
+)
+def test_bad_input_fails_with_an_actionable_message(aws, bad, message):
+    failure = fail_module(generated_secret, args(**bad))
+    assert message in failure["msg"]
+    assert aws["sm"].list_secrets()["SecretList"] == []
+
+
+def test_check_mode_plans_a_secret_whose_key_is_only_planned(aws):
+    result = run_module(generated_secret, args(kms_key_id="alias/planned"), check_mode=True)
+    assert result["changed"] is True and result["secret"]["kms_key_arn"] == "alias/planned"
+    assert aws["sm"].list_secrets()["SecretList"] == []
