@@ -22,12 +22,13 @@ VERSION_PATTERN = re.compile(r"^[0-9]{4,}$")
 # instance scales up. Only calls that are safe to repeat use the timeout retry: reads, BeginTransaction,
 # the CREATE TABLE IF NOT EXISTS of the migrations table. Statements inside a transaction do not (a
 # timed-out statement may have run, and the Data API aborts the transaction on an error anyway).
-RESUMING_ERRORS = ["DatabaseResumingException", "DatabaseUnavailableException", "ServiceUnavailableError"]
+# ThrottlingException (the JSON protocols' code) is not in AWSRetry's list, which has "Throttling".
+RESUMING_ERRORS = ["DatabaseResumingException", "DatabaseUnavailableException", "ServiceUnavailableError", "ThrottlingException"]
 REPEATABLE_ERRORS = RESUMING_ERRORS + ["StatementTimeoutException"]
 
 _retry_repeatable = AWSRetry.jittered_backoff(retries=10, delay=2, max_delay=30, catch_extra_error_codes=REPEATABLE_ERRORS)
 _retry_in_transaction = AWSRetry.jittered_backoff(retries=10, delay=2, max_delay=30, catch_extra_error_codes=RESUMING_ERRORS)
-_retry = AWSRetry.jittered_backoff()
+_retry = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
 
 CREATE_TABLE_SQL = (
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -30,7 +30,7 @@ description:
     (C(DatabaseResumingException), C(DatabaseUnavailableException)); reads also on C(StatementTimeoutException).
   - In check mode the module only reads C(schema_migrations) (all migrations are pending when it does not
     exist yet) and reports what it would apply.
-  - There is no O(state=absent): migrations are not reverted; add a new migration instead.
+  - There is no C(state=absent) option because migrations are not reverted; add a new migration instead.
 author:
   - StreamFlix platform team (!UNKNOWN)
 options:
@@ -247,7 +247,7 @@ def ensure_applied(module, target):
 def main():
     argument_spec = dict(
         resource_arn=dict(type="str", required=True),
-        secret_arn=dict(type="str", required=True),
+        secret_arn=dict(type="str", required=True, no_log=False),  # an ARN, not the secret
         database=dict(type="str"),
         migrations=dict(
             type="list",

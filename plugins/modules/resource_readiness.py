@@ -1,0 +1,184 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: StreamFlix platform team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: resource_readiness
+short_description: Wait, once and together, until the platform's slow resources are ready
+version_added: 0.1.0
+description:
+  - The roles start slow resources without waiting (NAT gateways, Aurora clusters and instances, ElastiCache
+    replication groups, EFS mount targets). This module polls all of them in one loop until every one is
+    ready, so a deploy waits about as long as its slowest resource instead of the sum of them.
+  - Fails at once when a resource reaches a failed state, and at O(wait_timeout) naming every resource that
+    is still not ready, with its state.
+  - Only reads; in check mode it reports the current states without waiting.
+  - Per-resource waits (the stock modules' C(wait) options) would serialize what can overlap, which is why
+    this module exists.
+author:
+  - StreamFlix platform team (!UNKNOWN)
+options:
+  nat_gateway_ids:
+    description: NAT gateways that must be C(available).
+    type: list
+    elements: str
+    default: []
+  db_cluster_ids:
+    description: Aurora clusters that must be C(available), with every instance C(available).
+    type: list
+    elements: str
+    default: []
+  replication_group_ids:
+    description: ElastiCache replication groups that must be C(available).
+    type: list
+    elements: str
+    default: []
+  efs_file_system_ids:
+    description: EFS file systems whose mount targets must all be C(available).
+    type: list
+    elements: str
+    default: []
+  wait_timeout:
+    description: Seconds to wait in all.
+    type: int
+    default: 1800
+  poll_interval:
+    description: Seconds between two looks at the resources that are not ready yet.
+    type: int
+    default: 10
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Wait for everything slow at once
+  streamflix.media_platform.resource_readiness:
+    nat_gateway_ids: "{{ streamflix_network.nat_gateway_ids }}"
+    db_cluster_ids: [streamflix-aurora-dev]
+    replication_group_ids: [streamflix-redis-dev]
+    efs_file_system_ids: [fs-0123456789abcdef0]
+"""
+
+RETURN = r"""
+states:
+  description: The last seen state of every resource, keyed by kind and id.
+  returned: always
+  type: dict
+  sample: {"nat_gateway/nat-0abc": "available", "db_cluster/streamflix-aurora-dev": "available"}
+waited_seconds:
+  description: How long the module waited.
+  returned: always
+  type: float
+"""
+
+import time
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+READY = "available"
+FAILED_STATES = ("failed", "create-failed", "incompatible-parameters", "incompatible-network", "inaccessible-encryption-credentials", "error")
+
+
+@AWSRetry.jittered_backoff()
+def nat_states(ec2, ids):
+    gateways = ec2.describe_nat_gateways(NatGatewayIds=ids)["NatGateways"] if ids else []
+    return {"nat_gateway/" + gateway["NatGatewayId"]: gateway["State"] for gateway in gateways}
+
+
+@AWSRetry.jittered_backoff()
+def db_states(rds, ids):
+    states = {}
+    for cluster_id in ids:
+        cluster = rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]
+        states["db_cluster/" + cluster_id] = cluster["Status"]
+        for member in cluster.get("DBClusterMembers", []):
+            instance_id = member["DBInstanceIdentifier"]
+            instance = rds.describe_db_instances(DBInstanceIdentifier=instance_id)["DBInstances"][0]
+            states["db_instance/" + instance_id] = instance["DBInstanceStatus"]
+    return states
+
+
+@AWSRetry.jittered_backoff()
+def cache_states(elasticache, ids):
+    states = {}
+    for group_id in ids:
+        group = elasticache.describe_replication_groups(ReplicationGroupId=group_id)["ReplicationGroups"][0]
+        states["replication_group/" + group_id] = group["Status"]
+    return states
+
+
+@AWSRetry.jittered_backoff()
+def mount_target_states(efs, ids):
+    states = {}
+    for file_system_id in ids:
+        for target in efs.describe_mount_targets(FileSystemId=file_system_id)["MountTargets"]:
+            states["mount_target/" + target["MountTargetId"]] = target["LifeCycleState"]
+    return states
+
+
+def current_states(module, clients):
+    params = module.params
+    try:
+        states = nat_states(clients["ec2"], params["nat_gateway_ids"])
+        states.update(db_states(clients["rds"], params["db_cluster_ids"]))
+        states.update(cache_states(clients["elasticache"], params["replication_group_ids"]))
+        states.update(mount_target_states(clients["efs"], params["efs_file_system_ids"]))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not read the state of the slow resources; they must exist (run the roles that create them)")
+    return states
+
+
+def not_ready(states):
+    return {name: state for name, state in states.items() if state != READY}
+
+
+def failed(states):
+    return {name: state for name, state in states.items() if state in FAILED_STATES}
+
+
+def main():
+    ids = dict(type="list", elements="str", default=[])
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            nat_gateway_ids=ids,
+            db_cluster_ids=ids,
+            replication_group_ids=ids,
+            efs_file_system_ids=ids,
+            wait_timeout=dict(type="int", default=1800),
+            poll_interval=dict(type="int", default=10),
+        ),
+        supports_check_mode=True,
+    )
+    retry = AWSRetry.jittered_backoff()
+    clients = {service: module.client(service, retry_decorator=retry) for service in ("ec2", "rds", "elasticache", "efs")}
+    started = time.monotonic()
+    deadline = started + module.params["wait_timeout"]
+    states = current_states(module, clients)
+    while not_ready(states) and not module.check_mode:
+        if failed(states):
+            module.fail_json(msg="Resources failed: {0}".format(failed(states)), states=states)
+        if time.monotonic() > deadline:
+            module.fail_json(
+                msg="Still not ready after {0} s: {1}".format(module.params["wait_timeout"], not_ready(states)), states=states
+            )
+        time.sleep(module.params["poll_interval"])  # the interval between two polls, not a fixed wait
+        states = current_states(module, clients)
+    module.exit_json(changed=False, states=states, waited_seconds=round(time.monotonic() - started, 1))
+
+
+if __name__ == "__main__":
+    main()
