@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 import boto3
+import botocore.exceptions
 from botocore.config import Config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -341,7 +342,37 @@ def snapshot(aws, suffix: str) -> dict:
             Policy=json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]),
         )
     state["kms_keys"] = keys
+    state["tagged"] = tagged_elsewhere(aws, suffix, keys_pending_deletion={
+        metadata["Arn"] for metadata, _tags in kms_keys(aws, suffix).values() if metadata["KeyState"] == "PendingDeletion"
+    })
     return normalise(state)
+
+
+def tagged_elsewhere(aws, suffix: str, keys_pending_deletion=frozenset()) -> dict:
+    """ARN -> tags of everything the Resource Groups Tagging API finds with Environment=<suffix>.
+
+    This catches what the kinds above do not list (the resources of later roles: secrets, queues, ...), so a
+    teardown that forgets one is noticed. Scheduled key deletions and deleted NAT gateways are not leftovers.
+    """
+    ec2 = aws("ec2")
+    found = {}
+    for mapping in _pages(
+        aws("resourcegroupstaggingapi"), "get_resources", "ResourceTagMappingList",
+        TagFilters=[{"Key": "Environment", "Values": [suffix]}],
+    ):
+        arn = mapping["ResourceARN"]
+        if arn in keys_pending_deletion:
+            continue
+        if ":natgateway/" in arn:
+            nat_id = arn.rsplit("/", 1)[1]
+            try:
+                nats = ec2.describe_nat_gateways(NatGatewayIds=[nat_id])["NatGateways"]
+            except botocore.exceptions.ClientError:
+                nats = []
+            if not nats or nats[0]["State"] in ("deleted", "deleting"):
+                continue
+        found[arn] = tag_dict(mapping.get("Tags"))
+    return found
 
 
 def is_empty(state: dict) -> bool:

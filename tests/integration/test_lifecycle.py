@@ -56,7 +56,7 @@ def lifecycle(single_nat_environment, playbook, take_snapshot, aws):
 
 def test_deploy_creates_the_environment(lifecycle):
     state = lifecycle["after_deploy"]
-    counts = {kind: len(resources) for kind, resources in state.items() if kind not in ("log_groups", "iam_roles")}
+    counts = {kind: len(resources) for kind, resources in state.items() if kind not in ("log_groups", "iam_roles", "tagged")}
     assert counts == {
         "vpcs": 1,
         "subnets": 4,
@@ -69,7 +69,7 @@ def test_deploy_creates_the_environment(lifecycle):
         "kms_aliases": 1,
         "kms_keys": 1,
     }
-    # Later roles add their own log groups and roles; the network's must be among them.
+    # Later roles add their own log groups, roles and other tagged resources; the network's must be among them.
     suffix = lifecycle["suffix"]
     assert "/streamflix/{0}/vpc-flow-logs".format(suffix) in state["log_groups"]
     assert "streamflix-flowlogs-" + suffix in state["iam_roles"]
