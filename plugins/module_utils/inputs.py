@@ -95,6 +95,43 @@ def _int_in_range(value, variable, low, high):
     return []
 
 
+DAILY_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d\Z")
+WEEKLY_WINDOW = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d\Z")
+
+
+def _acu(value, variable, low):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= 256 or (value * 2) != int(value * 2):
+        return ["{0} must be a number of Aurora capacity units from {1} to 256 in steps of 0.5; got {2!r}.".format(variable, low, value)]
+    return []
+
+
+def _window(value, variable, pattern, form):
+    if not isinstance(value, str) or not pattern.match(value):
+        return ["{0} must look like {1} (UTC); got {2!r}.".format(variable, form, value)]
+    return []
+
+
+def data_errors(inputs):
+    """The data tier's sizes, counts and windows (only those given are checked)."""
+    errors = []
+    if "streamflix_db_min_acu" in inputs:
+        minimum, maximum = inputs.get("streamflix_db_min_acu"), inputs.get("streamflix_db_max_acu")
+        acu_errors = _acu(minimum, "streamflix_db_min_acu", 0) + _acu(maximum, "streamflix_db_max_acu", 1)
+        if not acu_errors and minimum > maximum:
+            acu_errors.append("streamflix_db_min_acu ({0}) must not exceed streamflix_db_max_acu ({1}).".format(minimum, maximum))
+        errors += acu_errors
+        errors += _int_in_range(inputs.get("streamflix_db_reader_count"), "streamflix_db_reader_count", 0, 15)
+        errors += _int_in_range(inputs.get("streamflix_db_backup_retention_days"), "streamflix_db_backup_retention_days", 7, 35)
+        errors += _window(inputs.get("streamflix_db_backup_window"), "streamflix_db_backup_window", DAILY_WINDOW, "03:00-04:00")
+        errors += _window(inputs.get("streamflix_db_maintenance_window"), "streamflix_db_maintenance_window", WEEKLY_WINDOW, "sun:04:30-sun:05:30")
+    if "streamflix_cache_nodes" in inputs:
+        errors += _int_in_range(inputs.get("streamflix_cache_nodes"), "streamflix_cache_nodes", 2, 6)
+        errors += _int_in_range(inputs.get("streamflix_cache_snapshot_retention_days"), "streamflix_cache_snapshot_retention_days", 1, 35)
+        errors += _window(inputs.get("streamflix_cache_snapshot_window"), "streamflix_cache_snapshot_window", DAILY_WINDOW, "02:00-03:00")
+        errors += _window(inputs.get("streamflix_cache_maintenance_window"), "streamflix_cache_maintenance_window", WEEKLY_WINDOW, "sun:05:30-sun:06:30")
+    return errors
+
+
 def input_errors(inputs):
     """Every problem with the platform's inputs; an empty list means preflight may go on."""
     errors = []
@@ -135,6 +172,7 @@ def input_errors(inputs):
     window = inputs.get("streamflix_secret_recovery_window_days", 0)
     if (window != 0 or isinstance(window, bool)) and _int_in_range(window, "streamflix_secret_recovery_window_days", 7, 30):
         errors.append("streamflix_secret_recovery_window_days must be 0 (delete at once) or from 7 to 30; got {0!r}.".format(window))
+    errors += data_errors(inputs)
     if not isinstance(inputs.get("streamflix_protected"), bool):
         errors.append("streamflix_protected must be true or false; got {0!r}.".format(inputs.get("streamflix_protected")))
     return errors
