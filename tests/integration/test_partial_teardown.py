@@ -54,8 +54,10 @@ def test_security_only_deploy_without_a_network_makes_the_key_only(partial):
     assert_succeeded(result["deploy"])
     state = result["after_deploy"]
     assert len(state["kms_aliases"]) == 1 and len(state["kms_keys"]) == 1
-    others = {kind: resources for kind, resources in state.items() if kind not in ("kms_aliases", "kms_keys")}
+    key_arn = next(iter(state["kms_keys"].values()))["Arn"]
+    others = {kind: resources for kind, resources in state.items() if kind not in ("kms_aliases", "kms_keys", "tagged")}
     assert is_empty(others), leftovers(others)
+    assert list(state["tagged"]) == [key_arn], "tagged besides the key: {0}".format(sorted(state["tagged"]))
 
 
 @pytest.mark.parametrize("part", sorted(PARTS))

@@ -1,5 +1,6 @@
 """ECS fills: the cluster and service fields AWS always returns (and that
-community.aws ecs_cluster / ecs_service read), and awsvpc without securityGroups."""
+community.aws ecs_cluster / ecs_service read), awsvpc without securityGroups, and UpdateService,
+ListServices and the steady state as the ECS API reference describes them."""
 
 from __future__ import annotations
 
@@ -132,3 +133,88 @@ def test_awsvpc_with_unknown_network_is_rejected(ecs, name, task_definition, vpc
         )
     assert excinfo.value.response["Error"]["Code"] == "InvalidParameterException"
     assert ecs.describe_services(cluster=name, services=[name])["services"] == []
+
+
+def _fargate_service(ecs, name, task_definition, vpc, **extra):
+    return ecs.create_service(
+        cluster=name,
+        serviceName=name,
+        taskDefinition=task_definition,
+        desiredCount=2,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": vpc["subnets"], "securityGroups": [vpc["default_sg"]]}},
+        **extra,
+    )["service"]
+
+
+def test_create_service_returns_enable_ecs_managed_tags(ecs, name, task_definition, vpc):
+    ecs.create_cluster(clusterName=name)
+    assert _fargate_service(ecs, name, task_definition, vpc, enableECSManagedTags=True)["enableECSManagedTags"] is True
+    other = name + "x"
+    ecs.create_cluster(clusterName=other)
+    assert _fargate_service(ecs, other, task_definition, vpc)["enableECSManagedTags"] is False
+
+
+def test_service_reaches_steady_state(ecs, name, task_definition, vpc):
+    ecs.create_cluster(clusterName=name)
+    created = _fargate_service(ecs, name, task_definition, vpc)
+    assert (created["runningCount"], created["pendingCount"]) == (2, 0)
+    [deployment] = created["deployments"]
+    assert (deployment["status"], deployment["rolloutState"], deployment["runningCount"]) == ("PRIMARY", "COMPLETED", 2)
+    ecs.get_waiter("services_stable").wait(cluster=name, services=[name], WaiterConfig={"Delay": 1, "MaxAttempts": 3})
+
+
+def test_update_service_task_definition_starts_a_deployment(ecs, name, task_definition, vpc):
+    ecs.create_cluster(clusterName=name)
+    created = _fargate_service(ecs, name, task_definition, vpc)
+    second = ecs.register_task_definition(
+        family=task_definition,
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "app", "image": "nginx:2"}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    updated = ecs.update_service(cluster=name, service=name, taskDefinition=f"{task_definition}:2")["service"]
+    assert updated["taskDefinition"] == second  # the ARN, not the family:revision given
+    [deployment] = updated["deployments"]
+    assert deployment["taskDefinition"] == second
+    assert deployment["id"] != created["deployments"][0]["id"]
+    # a desired count change alone starts no new deployment
+    scaled = ecs.update_service(cluster=name, service=name, desiredCount=3)["service"]
+    assert [d["id"] for d in scaled["deployments"]] == [deployment["id"]]
+    assert (scaled["desiredCount"], scaled["runningCount"], scaled["deployments"][0]["desiredCount"]) == (3, 3, 3)
+
+
+def test_update_service_refuses_unknown_task_definition_without_changing_anything(ecs, name, task_definition, vpc):
+    ecs.create_cluster(clusterName=name)
+    _fargate_service(ecs, name, task_definition, vpc)
+    with pytest.raises(ClientError) as excinfo:
+        ecs.update_service(cluster=name, service=name, taskDefinition="nope:9", desiredCount=5)
+    assert excinfo.value.response["Error"]["Code"] == "ClientException"
+    described = ecs.describe_services(cluster=name, services=[name])["services"][0]
+    assert described["desiredCount"] == 2
+    assert described["taskDefinition"].endswith(f"task-definition/{task_definition}:1")
+
+
+def test_update_service_validates_the_network(ecs, name, task_definition, vpc):
+    ecs.create_cluster(clusterName=name)
+    _fargate_service(ecs, name, task_definition, vpc)
+    with pytest.raises(ClientError) as excinfo:
+        ecs.update_service(
+            cluster=name, service=name, networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-doesnotexist"]}}
+        )
+    assert excinfo.value.response["Error"]["Code"] == "InvalidParameterException"
+    described = ecs.describe_services(cluster=name, services=[name])["services"][0]
+    assert described["networkConfiguration"]["awsvpcConfiguration"]["subnets"] == vpc["subnets"]
+
+
+def test_deleted_service_is_not_listed_and_cannot_be_updated(ecs, name, task_definition, vpc):
+    ecs.create_cluster(clusterName=name)
+    _fargate_service(ecs, name, task_definition, vpc)
+    ecs.delete_service(cluster=name, service=name, force=True)
+    assert ecs.list_services(cluster=name)["serviceArns"] == []
+    assert ecs.describe_services(cluster=name, services=[name])["services"][0]["status"] == "INACTIVE"
+    with pytest.raises(ClientError) as excinfo:
+        ecs.update_service(cluster=name, service=name, desiredCount=1)
+    assert excinfo.value.response["Error"]["Code"] == "ServiceNotActiveException"

@@ -10,12 +10,27 @@
   empty placement lists and the default deployment configuration when not given).
 - CreateService with an awsvpcConfiguration without ``securityGroups`` answers
   HTTP 500; AWS uses the VPC's default security group.
+- CreateService ignores enableECSManagedTags (AWS returns it, false by default).
+- UpdateService stores ``taskDefinition`` as given (``family:2``) without checking it
+  exists, applies other parameters before that check, accepts unknown subnets and
+  security groups, updates services that are no longer ACTIVE, and starts no new
+  deployment; AWS resolves the task definition to its ARN, refuses unknown ones
+  (``ClientException``) and inactive services (``ServiceNotActiveException``),
+  validates the network configuration as on create, and starts a new deployment
+  when the task definition, network configuration, load balancers, platform version
+  change or forceNewDeployment is set.
+- ListServices lists DRAINING and INACTIVE (deleted) services; AWS does not.
+- Services never reach a steady state (runningCount stays 0 after CreateService), so
+  the ``services_stable`` waiter never succeeds. Unless ``MOTO_ECS_SERVICE_RUNNING``
+  is set (moto's own switch), tasks start at once: runningCount = desiredCount and
+  the single PRIMARY deployment is COMPLETED (AWS gets there in minutes).
 
 Reference: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from moto.core.utils import utcnow
@@ -23,7 +38,9 @@ from moto.ec2.exceptions import InvalidSecurityGroupNotFoundError, InvalidSubnet
 from moto.ec2.models import ec2_backends
 from moto.ecs import models as ecs_models
 from moto.ecs import responses as ecs_responses
-from moto.ecs.exceptions import InvalidParameterException
+from moto.ecs.exceptions import ECSException, EcsClientException, InvalidParameterException
+from moto.ecs.exceptions import TaskDefinitionNotFoundException
+from moto.moto_api._internal import mock_random
 
 from . import patch
 
@@ -33,6 +50,58 @@ DEFAULT_DEPLOYMENT_CONFIGURATION = {
     "maximumPercent": 200,
     "minimumHealthyPercent": 100,
 }
+
+
+class ServiceNotActiveException(ECSException):
+    def __init__(self) -> None:
+        super().__init__("ServiceNotActiveException", "Service was not ACTIVE.")
+
+
+# UpdateService parameters (moto's snake_case names) whose change starts a new deployment.
+_DEPLOYING_UPDATES = ("task_definition", "network_configuration", "load_balancers", "platform_version")
+
+
+def _tasks_start_at_once() -> bool:
+    return os.environ.get("MOTO_ECS_SERVICE_RUNNING") is None
+
+
+def _settle(service: Any) -> None:
+    """The service at steady state: its tasks run, its PRIMARY deployment completed."""
+    if not _tasks_start_at_once():
+        return
+    service.running_count = service.desired_count
+    service.pending_count = 0
+    for deployment in service.deployments:
+        deployment["desiredCount"] = service.desired_count
+        deployment["runningCount"] = service.desired_count
+        deployment["pendingCount"] = 0
+        deployment["rolloutState"] = "COMPLETED"
+        deployment["rolloutStateReason"] = f"ECS deployment {deployment['id']} completed."
+
+
+def _new_deployment(service: Any) -> None:
+    """A new PRIMARY deployment of the service's current definition; the old ones are drained at once."""
+    now = utcnow()
+    deployment_id = f"ecs-svc/{mock_random.randint(0, 32**12)}"
+    service.deployments = [
+        {
+            "createdAt": now,
+            "desiredCount": service.desired_count,
+            "failedTasks": 0,
+            "id": deployment_id,
+            "launchType": service.launch_type,
+            "pendingCount": service.desired_count,
+            "rolloutState": "IN_PROGRESS",
+            "rolloutStateReason": f"ECS deployment {deployment_id} in progress.",
+            "runningCount": 0,
+            "platformVersion": service.platform_version,
+            "networkConfiguration": service.network_configuration or None,
+            "platformFamily": "EC2" if service.launch_type == "EC2" else "FARGATE",
+            "status": "PRIMARY",
+            "taskDefinition": service.task_definition,
+            "updatedAt": now,
+        }
+    ]
 
 
 def cluster_init(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -52,12 +121,16 @@ def service_init(self: Any, *args: Any, **kwargs: Any) -> None:
     self.placement_constraints = []
     self.placement_strategy = []
     self.capacity_provider_strategy = []
+    self.enable_ecs_managed_tags = False
     self.deployment_configuration = {
         key: (dict(value) if isinstance(value, dict) else value)
         for key, value in DEFAULT_DEPLOYMENT_CONFIGURATION.items()
     }
     if self.launch_type == "FARGATE" and not self.platform_version:
         self.platform_version = "LATEST"
+        for deployment in self.deployments:
+            deployment["platformVersion"] = self.platform_version
+    _settle(self)
 
 
 def validate_network(self: Any, nc: dict[str, Any]) -> dict[str, Any]:
@@ -91,6 +164,7 @@ _CREATE_SERVICE_EXTRAS = {
     "placementConstraints": "placement_constraints",
     "placementStrategy": "placement_strategy",
     "capacityProviderStrategy": "capacity_provider_strategy",
+    "enableECSManagedTags": "enable_ecs_managed_tags",
 }
 
 
@@ -109,8 +183,39 @@ def resp_create_service(self: Any):
     return result
 
 
+def backend_update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+    """Validate first (nothing changes on a refused request), then moto's update, then the deployment."""
+    cluster_str = service_properties.get("cluster", "default")
+    service = self._get_service(cluster_str, service_properties["service"].split("/")[-1])
+    if service.status != "ACTIVE":
+        raise ServiceNotActiveException()
+    task_definition_str = service_properties.get("task_definition")
+    if task_definition_str:
+        try:
+            service_properties["task_definition"] = self.describe_task_definition(task_definition_str).arn
+        except TaskDefinitionNotFoundException:
+            raise EcsClientException("TaskDefinition not found.")
+    if service_properties.get("network_configuration") is not None:
+        service._validate_network(service_properties["network_configuration"])
+    before = {name: getattr(service, name, None) for name in _DEPLOYING_UPDATES}
+    force = bool(service_properties.get("force_new_deployment"))
+    result = backend_update_service.original(self, service_properties)
+    if force or any(getattr(result, name, None) != value for name, value in before.items()):
+        _new_deployment(result)
+    _settle(result)
+    return result
+
+
+def backend_list_services(self: Any, *args: Any, **kwargs: Any) -> list[str]:
+    arns = backend_list_services.original(self, *args, **kwargs)
+    active = {service.arn for service in self.services.values() if service.status == "ACTIVE"}
+    return [arn for arn in arns if arn in active]
+
+
 def apply() -> None:
     patch(ecs_models.Cluster, "__init__", cluster_init)
     patch(ecs_models.Service, "__init__", service_init)
     patch(ecs_models.Service, "_validate_network", validate_network)
     patch(ecs_responses.EC2ContainerServiceResponse, "create_service", resp_create_service)
+    patch(ecs_models.EC2ContainerServiceBackend, "update_service", backend_update_service)
+    patch(ecs_models.EC2ContainerServiceBackend, "list_services", backend_list_services)

@@ -1,0 +1,646 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: StreamFlix platform team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: api_gateway_rest_api
+short_description: Manage a regional API Gateway REST API that proxies declared routes to an HTTP backend
+version_added: 0.1.0
+description:
+  - Creates, updates or deletes a C(REGIONAL) API Gateway REST API identified by its name, whose declared
+    O(routes) each have an C(ANY) method with an C(HTTP_PROXY) integration to O(backend_url) plus the route's
+    path; resources and methods that are not declared are removed.
+  - Deploys the API to one stage and sets the stage's throttling, metrics, execution logging level, X-Ray
+    tracing and access logs in place with UpdateStage.
+  - A new deployment is created only when the declared definition changed. The module stores a fingerprint
+    of the definition (C(streamflix:sha256:<hash>)) as the deployment description and compares it with the
+    description of the deployment the stage serves; stage settings and tags never cause a deployment.
+  - community.aws.api_gateway deploys (and reports changed) on every run and cannot set stage throttling,
+    access logs or logging levels, which is why this module exists.
+  - Execution logging (O(logging_level) C(ERROR)/C(INFO)) and access logs need the account's API Gateway
+    CloudWatch role in the region (O(cloudwatch_role_arn)); AWS refuses them otherwise.
+author:
+  - StreamFlix platform team (!UNKNOWN)
+options:
+  state:
+    description: Whether the REST API should exist. V(absent) deletes it with its stages and deployments.
+    type: str
+    choices: [present, absent]
+    default: present
+  name:
+    description:
+      - The REST API's name, which identifies it.
+      - When several REST APIs have this name, those whose tags include all of O(tags) are taken; if that
+        still leaves more than one the module fails (O(state=present)) rather than guess.
+    type: str
+    required: true
+  backend_url:
+    description:
+      - The HTTP backend the routes proxy to, for example V(http://my-alb-123.us-east-1.elb.amazonaws.com).
+      - Required when O(state=present).
+    type: str
+  routes:
+    description:
+      - The declared resource paths, each proxied with method C(ANY) to O(backend_url) plus the path.
+      - A path parameter C({name}) or a trailing greedy C({name+}) is mapped to the backend path
+        (C(integration.request.path.name) from C(method.request.path.name)).
+    type: list
+    elements: str
+    default: ['/{proxy+}']
+  stage_name:
+    description: The stage the API is deployed to. Required when O(state=present).
+    type: str
+  throttling_burst_limit:
+    description: The stage-wide (C(*/*)) throttling burst limit. Left as it is when omitted.
+    type: int
+  throttling_rate_limit:
+    description: The stage-wide (C(*/*)) steady-state request rate limit, per second. Left as it is when omitted.
+    type: float
+  metrics_enabled:
+    description: Whether the stage publishes per-method CloudWatch metrics. Left as it is when omitted.
+    type: bool
+  logging_level:
+    description:
+      - The stage's execution logging level. Left as it is when omitted.
+      - C(ERROR) and C(INFO) need the account's CloudWatch role (O(cloudwatch_role_arn)).
+    type: str
+    choices: ['OFF', 'ERROR', 'INFO']
+  tracing_enabled:
+    description: Whether X-Ray tracing is enabled on the stage. Left as it is when omitted.
+    type: bool
+  access_log_destination_arn:
+    description:
+      - The CloudWatch Logs log group ARN (a trailing C(:*) is removed) or Firehose stream ARN that receives
+        the stage's access logs. Left as it is when omitted.
+    type: str
+  access_log_format:
+    description:
+      - The access log line format; only used with O(access_log_destination_arn).
+      - Defaults to a JSON object with requestId, ip, requestTime, httpMethod, resourcePath, status,
+        protocol and responseLength.
+    type: str
+  cloudwatch_role_arn:
+    description:
+      - The IAM role API Gateway assumes to write logs to CloudWatch, set in the account's API Gateway
+        settings for the region (UpdateAccount) when it differs. This is an account-wide setting; it is left
+        as it is when omitted and never removed by O(state=absent).
+    type: str
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+notes:
+  - O(tags) apply to the REST API and to its stage (stage tags are the ones cost allocation reports).
+  - Old deployments that no stage uses any more are deleted after the stage moves to a new deployment.
+"""
+
+EXAMPLES = r"""
+- name: Proxy the platform's routes to the ALB, throttled, traced and access-logged
+  streamflix.media_platform.api_gateway_rest_api:
+    name: streamflix-prod-api
+    backend_url: "http://{{ alb.dns_name }}"
+    routes: ['/content', '/{proxy+}']
+    stage_name: prod
+    throttling_burst_limit: 5000
+    throttling_rate_limit: 2000
+    metrics_enabled: true
+    tracing_enabled: true
+    access_log_destination_arn: "{{ api_log_group.log_groups[0].arn }}"
+    cloudwatch_role_arn: "{{ apigw_logs_role.iam_role.arn }}"
+    tags:
+      Project: streamflix
+      Environment: prod
+  register: api
+
+- name: Remove it
+  streamflix.media_platform.api_gateway_rest_api:
+    name: streamflix-prod-api
+    state: absent
+"""
+
+RETURN = r"""
+rest_api:
+  description: The REST API after the change (projected in check mode); empty when absent.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The REST API id; C(null) for one that check mode would create.
+      type: str
+      sample: a1b2c3d4e5
+    name:
+      description: The REST API name.
+      type: str
+    endpoint_configuration:
+      description: The endpoint types.
+      type: dict
+      sample: {types: [REGIONAL]}
+    root_resource_id:
+      description: The id of the C(/) resource.
+      type: str
+    tags:
+      description: The REST API's tags.
+      type: dict
+    routes:
+      description: The integration URI of each path's C(ANY) method.
+      type: dict
+      sample: {"/content": "http://alb/content", "/{proxy+}": "http://alb/{proxy}"}
+stage:
+  description: The stage after the change (projected in check mode); empty when absent.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: The stage name.
+      type: str
+    deployment_id:
+      description: The deployment the stage serves; C(null) for one that check mode would create.
+      type: str
+    definition_fingerprint:
+      description: The fingerprint of the deployed definition (the deployment description).
+      type: str
+      sample: streamflix:sha256:0f1e...
+    invoke_url:
+      description: The stage's URL.
+      type: str
+      sample: https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod
+    throttling:
+      description: The stage-wide burst and rate limits (C(null) when never set).
+      type: dict
+      sample: {burst_limit: 5000, rate_limit: 2000.0}
+    metrics_enabled:
+      description: Whether detailed metrics are on.
+      type: bool
+    logging_level:
+      description: The execution logging level.
+      type: str
+    tracing_enabled:
+      description: Whether X-Ray tracing is on.
+      type: bool
+    access_log_settings:
+      description: The access log destination and format (C(null) values when off).
+      type: dict
+      sample: {destination_arn: "arn:aws:logs:us-east-1:123456789012:log-group:/streamflix/prod/api", format: "{...}"}
+    tags:
+      description: The stage's tags.
+      type: dict
+deployment_created:
+  description: Whether a new deployment was made (would be, in check mode).
+  returned: always
+  type: bool
+changes:
+  description: What was (or in check mode would be) changed, one line per change.
+  returned: always
+  type: list
+  elements: str
+  sample: ["create resource /content", "update stage /*/*/throttling/rateLimit"]
+deleted_ids:
+  description: The REST API ids deleted by O(state=absent).
+  returned: when O(state=absent)
+  type: list
+  elements: str
+diff:
+  description: The REST API and stage before and after.
+  returned: always
+  type: dict
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.streamflix.media_platform.plugins.module_utils import apigateway as apigw
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+
+# ---------------------------------------------------------------- views
+
+
+def rest_api_view(api, definition):
+    if not api:
+        return {}
+    return {
+        "id": api.get("id"),
+        "name": api.get("name"),
+        "endpoint_configuration": {"types": list((api.get("endpointConfiguration") or {}).get("types", []))},
+        "root_resource_id": api.get("rootResourceId"),
+        "tags": dict(api.get("tags") or {}),
+        "routes": {
+            path: (methods[apigw.METHOD]["integration"] or {}).get("uri")
+            for path, methods in sorted(definition.items())
+            if apigw.METHOD in methods
+        },
+    }
+
+
+def stage_view(stage, api_id, region, definition_fingerprint):
+    if not stage:
+        return {}
+    settings = apigw.current_stage_settings(stage)
+    name = stage["stageName"]
+    return {
+        "name": name,
+        "deployment_id": stage.get("deploymentId"),
+        "definition_fingerprint": definition_fingerprint,
+        "invoke_url": apigw.invoke_url(api_id, region, name) if api_id else None,
+        "throttling": {"burst_limit": settings["throttling_burst_limit"], "rate_limit": settings["throttling_rate_limit"]},
+        "metrics_enabled": settings["metrics_enabled"],
+        "logging_level": settings["logging_level"],
+        "tracing_enabled": settings["tracing_enabled"],
+        "access_log_settings": {
+            "destination_arn": settings["access_log_destination_arn"],
+            "format": settings["access_log_format"],
+        },
+        "tags": dict(stage.get("tags") or {}),
+    }
+
+
+def projected_stage(stage, desired_settings):
+    """A Stage dict as GetStage would answer after ``desired_settings`` are applied."""
+    stage = dict(stage)
+    method = dict((stage.get("methodSettings") or {}).get("*/*") or {})
+    for key, (field, dummy, dummy_type) in apigw.METHOD_SETTINGS.items():
+        if key in desired_settings:
+            method[field] = desired_settings[key]
+    if method:
+        stage["methodSettings"] = {"*/*": method}
+    if "tracing_enabled" in desired_settings:
+        stage["tracingEnabled"] = desired_settings["tracing_enabled"]
+    if "access_log_destination_arn" in desired_settings:
+        stage["accessLogSettings"] = {
+            "destinationArn": desired_settings["access_log_destination_arn"],
+            "format": desired_settings["access_log_format"],
+        }
+    return stage
+
+
+# ---------------------------------------------------------------- reading
+
+
+def find_rest_apis(module, client):
+    try:
+        apis = [api for api in apigw.list_rest_apis(client) if api.get("name") == module.params["name"]]
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not list the REST APIs")
+    wanted = module.params["tags"]
+    if len(apis) > 1 and wanted:
+        narrowed = [api for api in apis if all((api.get("tags") or {}).get(k) == v for k, v in wanted.items())]
+        apis = narrowed or apis
+    return apis
+
+
+def read_definition(module, client, api_id):
+    try:
+        resources = apigw.list_resources(client, api_id)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not list the resources of REST API {0}".format(api_id))
+    return resources, apigw.current_definition(resources)
+
+
+def read_stage(module, client, api_id):
+    """(stage, fingerprint of the deployment it serves), or (None, None)."""
+    try:
+        stage = client.get_stage(restApiId=api_id, stageName=module.params["stage_name"], aws_retry=True)
+    except is_boto3_error_code("NotFoundException"):
+        return None, None
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Could not read stage {0} of REST API {1}".format(module.params["stage_name"], api_id))
+    stage.pop("ResponseMetadata", None)
+    description = None
+    if stage.get("deploymentId"):
+        try:
+            deployment = client.get_deployment(restApiId=api_id, deploymentId=stage["deploymentId"], aws_retry=True)
+            description = deployment.get("description")
+        except is_boto3_error_code("NotFoundException"):
+            description = None
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            module.fail_json_aws(e, msg="Could not read deployment {0} of REST API {1}".format(stage["deploymentId"], api_id))
+    return stage, description
+
+
+# ---------------------------------------------------------------- changing
+
+
+def ensure_account_role(module, client, changes):
+    role = module.params["cloudwatch_role_arn"]
+    if not role:
+        return
+    try:
+        current = client.get_account(aws_retry=True).get("cloudwatchRoleArn")
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not read the API Gateway account settings")
+    if current == role:
+        return
+    changes.append("set account cloudwatchRoleArn")
+    if module.check_mode:
+        return
+    try:
+        client.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}], aws_retry=True)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(
+            e,
+            msg="Could not set the API Gateway CloudWatch role to {0}; it must trust apigateway.amazonaws.com and allow "
+            "writing to CloudWatch Logs (AmazonAPIGatewayPushToCloudWatchLogs)".format(role),
+        )
+
+
+def ensure_tags(module, client, arn, current_tags, label, changes):
+    """Returns the tags after the change."""
+    if module.params["tags"] is None:
+        return current_tags
+    to_set, to_unset = compare_aws_tags(current_tags, module.params["tags"], module.params["purge_tags"])
+    if not (to_set or to_unset):
+        return current_tags
+    changes.append("update tags of {0}".format(label))
+    if not module.check_mode:
+        try:
+            if to_unset:
+                client.untag_resource(resourceArn=arn, tagKeys=to_unset, aws_retry=True)
+            if to_set:
+                client.tag_resource(resourceArn=arn, tags=to_set, aws_retry=True)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            module.fail_json_aws(e, msg="Could not update the tags of {0}".format(arn))
+    tags = {key: value for key, value in current_tags.items() if key not in to_unset}
+    tags.update(to_set)
+    return tags
+
+
+def ensure_rest_api(module, client, api, changes):
+    """The REST API (created if needed; projected with id None in check mode)."""
+    name = module.params["name"]
+    if api is None:
+        changes.append("create REST API {0}".format(name))
+        if module.check_mode:
+            return {"id": None, "name": name, "endpointConfiguration": {"types": [apigw.ENDPOINT_TYPE]},
+                    "rootResourceId": None, "tags": module.params["tags"] or {}}
+        try:
+            api = client.create_rest_api(
+                name=name,
+                endpointConfiguration={"types": [apigw.ENDPOINT_TYPE]},
+                tags=module.params["tags"] or {},
+                aws_retry=True,
+            )
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            module.fail_json_aws(e, msg="Could not create REST API {0}".format(name))
+        api.pop("ResponseMetadata", None)
+        return api
+    types = (api.get("endpointConfiguration") or {}).get("types") or []
+    if types != [apigw.ENDPOINT_TYPE]:
+        changes.append("change endpoint type {0} to {1}".format(",".join(types), apigw.ENDPOINT_TYPE))
+        if not module.check_mode:
+            operations = [{"op": "replace", "path": "/endpointConfiguration/types/{0}".format(types[0]), "value": apigw.ENDPOINT_TYPE}]
+            try:
+                api = client.update_rest_api(restApiId=api["id"], patchOperations=operations, aws_retry=True)
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+                module.fail_json_aws(e, msg="Could not make REST API {0} {1}".format(api["id"], apigw.ENDPOINT_TYPE))
+            api.pop("ResponseMetadata", None)
+        else:
+            api = dict(api, endpointConfiguration={"types": [apigw.ENDPOINT_TYPE]})
+    arn = apigw.rest_api_arn(module.region, api["id"])
+    return dict(api, tags=ensure_tags(module, client, arn, dict(api.get("tags") or {}), "REST API", changes))
+
+
+def apply_plan(module, client, api, resources, plan, desired):
+    api_id = api["id"]
+    ids = {resource["path"]: resource["id"] for resource in resources}
+    try:
+        for path in plan["delete_resources"]:
+            client.delete_resource(restApiId=api_id, resourceId=ids[path], aws_retry=True)
+        for path, method in plan["delete_methods"]:
+            client.delete_method(restApiId=api_id, resourceId=ids[path], httpMethod=method, aws_retry=True)
+        for path in plan["create_resources"]:
+            created = client.create_resource(
+                restApiId=api_id, parentId=ids[apigw.parent_of(path)], pathPart=path.rsplit("/", 1)[1], aws_retry=True
+            )
+            ids[path] = created["id"]
+        for path, method in plan["put_methods"]:
+            want = desired[path]
+            client.put_method(
+                restApiId=api_id,
+                resourceId=ids[path],
+                httpMethod=method,
+                authorizationType=want["authorization_type"],
+                apiKeyRequired=want["api_key_required"],
+                requestParameters=want["request_parameters"],
+                aws_retry=True,
+            )
+        for path, method in plan["put_integrations"]:
+            integration = desired[path]["integration"]
+            client.put_integration(
+                restApiId=api_id,
+                resourceId=ids[path],
+                httpMethod=method,
+                type=integration["type"],
+                integrationHttpMethod=integration["http_method"],
+                uri=integration["uri"],
+                connectionType=integration["connection_type"],
+                requestParameters=integration["request_parameters"],
+                aws_retry=True,
+            )
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not update the resources and methods of REST API {0}".format(api_id))
+
+
+def create_deployment(module, client, api_id, definition_fingerprint):
+    try:
+        return client.create_deployment(restApiId=api_id, description=definition_fingerprint, aws_retry=True)["id"]
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not deploy REST API {0}".format(api_id))
+
+
+def delete_unused_deployment(module, client, api_id, deployment_id):
+    """Deletes a deployment no stage serves any more (AWS refuses to delete one a stage serves)."""
+    try:
+        stages = client.get_stages(restApiId=api_id, aws_retry=True).get("item", [])
+        if any(stage.get("deploymentId") == deployment_id for stage in stages):
+            return
+        client.delete_deployment(restApiId=api_id, deploymentId=deployment_id, aws_retry=True)
+    except is_boto3_error_code(["NotFoundException", "BadRequestException"]):
+        pass  # gone already, or still referenced (a canary): harmless to keep
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Could not delete old deployment {0} of REST API {1}".format(deployment_id, api_id))
+
+
+def ensure_stage(module, client, api_id, stage, deployed_fingerprint, definition_fingerprint, changes):
+    """Returns (stage after, deployment_created)."""
+    stage_name = module.params["stage_name"]
+    desired = apigw.desired_stage_settings(module.params)
+    redeploy = stage is None or deployed_fingerprint != definition_fingerprint
+    deployment_id = stage.get("deploymentId") if stage else None
+    old_deployment_id = deployment_id
+    if redeploy:
+        changes.append("create deployment")
+        if not module.check_mode:
+            deployment_id = create_deployment(module, client, api_id, definition_fingerprint)
+        else:
+            deployment_id = None
+
+    if stage is None:
+        changes.append("create stage {0}".format(stage_name))
+        base = {"stageName": stage_name, "deploymentId": deployment_id, "methodSettings": {}, "tags": module.params["tags"] or {}}
+        if module.check_mode:
+            stage = base
+        else:
+            create_args = dict(restApiId=api_id, stageName=stage_name, deploymentId=deployment_id, tags=module.params["tags"] or {})
+            if "tracing_enabled" in desired:
+                create_args["tracingEnabled"] = desired["tracing_enabled"]
+            try:
+                stage = client.create_stage(aws_retry=True, **create_args)
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+                module.fail_json_aws(e, msg="Could not create stage {0} of REST API {1}".format(stage_name, api_id))
+            stage.pop("ResponseMetadata", None)
+        operations = apigw.stage_patch_operations(apigw.current_stage_settings(stage), desired)
+    else:
+        operations = apigw.stage_patch_operations(apigw.current_stage_settings(stage), desired)
+        if redeploy and not module.check_mode:
+            operations = [{"op": "replace", "path": "/deploymentId", "value": deployment_id}] + operations
+        stage_tags = ensure_tags(
+            module, client, apigw.stage_arn(module.region, api_id, stage_name), dict(stage.get("tags") or {}), "stage", changes
+        )
+        stage = dict(stage, tags=stage_tags)
+
+    changes.extend("update stage {0}".format(op["path"]) for op in operations if op["path"] != "/deploymentId")
+    if operations and not module.check_mode:
+        try:
+            stage = client.update_stage(restApiId=api_id, stageName=stage_name, patchOperations=operations, aws_retry=True)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            module.fail_json_aws(
+                e,
+                msg="Could not update stage {0} of REST API {1} (logging needs the account's CloudWatch role: "
+                "see cloudwatch_role_arn)".format(stage_name, api_id),
+            )
+        stage.pop("ResponseMetadata", None)
+    else:
+        stage = projected_stage(dict(stage, deploymentId=deployment_id), desired)
+    if redeploy and old_deployment_id and not module.check_mode:
+        delete_unused_deployment(module, client, api_id, old_deployment_id)
+    return stage, redeploy
+
+
+def ensure_present(module, client, apis):
+    """Returns (changed, result)."""
+    if len(apis) > 1:
+        module.fail_json(
+            msg="{0} REST APIs are named {1} ({2}); delete the extra ones or give tags that tell them apart".format(
+                len(apis), module.params["name"], ", ".join(api["id"] for api in apis)
+            )
+        )
+    try:
+        desired_definition = apigw.desired_definition(module.params["backend_url"], module.params["routes"])
+    except ValueError as e:
+        module.fail_json(msg="Invalid routes: {0}".format(e))
+    definition_fingerprint = apigw.fingerprint(desired_definition)
+    changes = []
+    ensure_account_role(module, client, changes)
+
+    api = ensure_rest_api(module, client, apis[0] if apis else None, changes)
+    if api["id"]:
+        resources, current = read_definition(module, client, api["id"])
+    else:
+        resources, current = [], {"/": {}}
+    plan = apigw.plan_definition(current, desired_definition)
+    changes.extend(apigw.describe_plan(plan))
+    if not apigw.plan_is_empty(plan) and not module.check_mode:
+        apply_plan(module, client, api, resources, plan, desired_definition)
+    after_definition = {path: {} for path in current if path not in plan["delete_resources"]}
+    for path, method in desired_definition.items():
+        after_definition[path] = {method["http_method"]: method}
+
+    stage, deployed_fingerprint = read_stage(module, client, api["id"]) if api["id"] else (None, None)
+    stage, deployment_created = ensure_stage(
+        module, client, api["id"], stage, deployed_fingerprint, definition_fingerprint, changes
+    )
+    result = {
+        "rest_api": rest_api_view(api, after_definition),
+        "stage": stage_view(stage, api["id"], module.region, definition_fingerprint),
+        "deployment_created": deployment_created,
+        "changes": changes,
+    }
+    return bool(changes), result
+
+
+def ensure_absent(module, client, apis):
+    deleted = []
+    for api in apis:
+        if not module.check_mode:
+            try:
+                client.delete_rest_api(restApiId=api["id"], aws_retry=True)
+            except is_boto3_error_code("NotFoundException"):
+                continue  # removed meanwhile: the goal is met
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+                module.fail_json_aws(e, msg="Could not delete REST API {0} ({1})".format(api["id"], api.get("name")))
+        deleted.append(api["id"])
+    result = {
+        "rest_api": {},
+        "stage": {},
+        "deployment_created": False,
+        "changes": ["delete REST API {0}".format(api_id) for api_id in deleted],
+        "deleted_ids": deleted,
+    }
+    return bool(deleted), result
+
+
+def current_state(module, client, apis):
+    """The before view for the diff."""
+    if len(apis) != 1:
+        return {"rest_api": {}, "stage": {}} if not apis else {"rest_apis": [api["id"] for api in apis]}
+    api = apis[0]
+    dummy, definition = read_definition(module, client, api["id"])
+    stage, fingerprint = (None, None)
+    if module.params["stage_name"]:
+        stage, fingerprint = read_stage(module, client, api["id"])
+    return {
+        "rest_api": rest_api_view(api, definition),
+        "stage": stage_view(stage, api["id"], module.region, fingerprint),
+    }
+
+
+def main():
+    argument_spec = dict(
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        name=dict(type="str", required=True),
+        backend_url=dict(type="str"),
+        routes=dict(type="list", elements="str", default=["/{proxy+}"]),
+        stage_name=dict(type="str"),
+        throttling_burst_limit=dict(type="int"),
+        throttling_rate_limit=dict(type="float"),
+        metrics_enabled=dict(type="bool"),
+        logging_level=dict(type="str", choices=["OFF", "ERROR", "INFO"]),
+        tracing_enabled=dict(type="bool"),
+        access_log_destination_arn=dict(type="str"),
+        access_log_format=dict(type="str"),
+        cloudwatch_role_arn=dict(type="str"),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        required_if=[("state", "present", ["backend_url", "stage_name"])],
+        supports_check_mode=True,
+    )
+    client = module.client("apigateway", retry_decorator=AWSRetry.jittered_backoff())
+    apis = find_rest_apis(module, client)
+    before = current_state(module, client, apis)
+
+    if module.params["state"] == "absent":
+        changed, result = ensure_absent(module, client, apis)
+    else:
+        changed, result = ensure_present(module, client, apis)
+
+    after = {"rest_api": result["rest_api"], "stage": result["stage"]}
+    module.exit_json(changed=changed, diff=dict(before=before, after=after), **result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,522 @@
+"""api_gateway_rest_api against in-process moto (with the localaws apigateway fill), state read through boto3."""
+
+from __future__ import annotations
+
+import json
+from unittest import mock
+
+import boto3
+import botocore.client
+import pytest
+
+from ansible_collections.streamflix.media_platform.plugins.module_utils import apigateway as apigw
+from ansible_collections.streamflix.media_platform.plugins.modules import api_gateway_rest_api
+from localaws.fills import apigateway as apigateway_fill
+from module_harness import REGION, aws_env, fail_module, moto, run_module  # noqa: F401
+
+NAME = "streamflix-unit-api"
+BACKEND = "http://alb-unit.us-east-1.elb.amazonaws.com"
+LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/streamflix/unit/api"
+ROLE_ARN = "arn:aws:iam::123456789012:role/streamflix-apigw-logs"
+
+
+# ---------------------------------------------------------------- pure functions
+
+
+@pytest.mark.parametrize(
+    "path, uri, params",
+    [
+        ("/", BACKEND + "/", []),
+        ("/content", BACKEND + "/content", []),
+        ("/{proxy+}", BACKEND + "/{proxy}", ["proxy"]),
+        ("/content/{id}", BACKEND + "/content/{id}", ["id"]),
+        ("/a/{id}/{rest+}", BACKEND + "/a/{id}/{rest}", ["id", "rest"]),
+    ],
+)
+def test_desired_definition_routes(path, uri, params):
+    method = apigw.desired_definition(BACKEND + "/", [path])[path]
+    assert method["http_method"] == "ANY"
+    assert method["integration"]["type"] == "HTTP_PROXY"
+    assert method["integration"]["uri"] == uri
+    assert method["request_parameters"] == {"method.request.path." + p: True for p in params}
+    assert method["integration"]["request_parameters"] == {
+        "integration.request.path." + p: "method.request.path." + p for p in params
+    }
+
+
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("content", "must start with '/'"),
+        ("/a//b", "not a valid API Gateway path part"),
+        ("/a b", "not a valid API Gateway path part"),
+        ("/{proxy+}/x", "must be the last segment"),
+    ],
+)
+def test_validate_route_rejects(path, message):
+    with pytest.raises(ValueError, match=message):
+        apigw.validate_route(path)
+
+
+def test_fingerprint_is_stable_and_tracks_the_definition():
+    one = apigw.fingerprint(apigw.desired_definition(BACKEND, ["/content", "/{proxy+}"]))
+    assert one.startswith("streamflix:sha256:") and len(one) == len("streamflix:sha256:") + 64
+    assert one == apigw.fingerprint(apigw.desired_definition(BACKEND, ["/content", "/{proxy+}"]))
+    assert one == apigw.fingerprint(apigw.desired_definition(BACKEND, ["/{proxy+}", "/content"]))
+    assert one != apigw.fingerprint(apigw.desired_definition(BACKEND, ["/{proxy+}"]))
+    assert one != apigw.fingerprint(apigw.desired_definition("http://other", ["/content", "/{proxy+}"]))
+
+
+def _current(desired, **overrides):
+    current = {"/": {}}
+    for path, method in desired.items():
+        current[path] = {"ANY": json.loads(json.dumps(method))}
+    for path, value in overrides.items():
+        current[path] = value
+    return current
+
+
+DESIRED = apigw.desired_definition(BACKEND, ["/content", "/{proxy+}"])
+EMPTY_PLAN = {"create_resources": [], "delete_resources": [], "delete_methods": [], "put_methods": [], "put_integrations": []}
+
+
+@pytest.mark.parametrize(
+    "current, expected",
+    [
+        ({"/": {}}, {
+            "create_resources": ["/content", "/{proxy+}"],
+            "put_methods": [("/content", "ANY"), ("/{proxy+}", "ANY")],
+            "put_integrations": [("/content", "ANY"), ("/{proxy+}", "ANY")],
+        }),
+        (_current(DESIRED), {}),
+        (_current(DESIRED, **{"/old": {"GET": {}}, "/old/child": {}}), {"delete_resources": ["/old"]}),
+        (dict(_current(DESIRED), **{"/": {"GET": {}}}), {"delete_methods": [("/", "GET")]}),
+        (
+            _current(DESIRED, **{"/content": {"ANY": DESIRED["/content"], "POST": {}}}),
+            {"delete_methods": [("/content", "POST")]},
+        ),
+        (
+            _current(DESIRED, **{"/content": {"ANY": dict(DESIRED["/content"], integration=dict(
+                DESIRED["/content"]["integration"], uri="http://old/content"))}}),
+            {"put_integrations": [("/content", "ANY")]},
+        ),
+        (
+            _current(DESIRED, **{"/content": {"ANY": dict(DESIRED["/content"], authorization_type="AWS_IAM")}}),
+            {
+                "delete_methods": [("/content", "ANY")],
+                "put_methods": [("/content", "ANY")],
+                "put_integrations": [("/content", "ANY")],
+            },
+        ),
+        (
+            _current(DESIRED, **{"/content": {"ANY": dict(DESIRED["/content"], integration=None)}}),
+            {"put_integrations": [("/content", "ANY")]},
+        ),
+    ],
+    ids=["empty", "same", "undeclared-subtree", "root-method", "extra-method", "integration-uri", "method-auth", "no-integration"],
+)
+def test_plan_definition(current, expected):
+    assert apigw.plan_definition(current, DESIRED) == dict(EMPTY_PLAN, **expected)
+
+
+def test_plan_definition_creates_ancestors_parents_first():
+    desired = apigw.desired_definition(BACKEND, ["/a/b/{id}"])
+    plan = apigw.plan_definition({"/": {}}, desired)
+    assert plan["create_resources"] == ["/a", "/a/b", "/a/b/{id}"]
+    assert plan["put_methods"] == [("/a/b/{id}", "ANY")]
+
+
+def test_current_definition_reads_embedded_methods():
+    resources = [
+        {"id": "r", "path": "/"},
+        {"id": "c", "path": "/content", "resourceMethods": {"ANY": {
+            "httpMethod": "ANY", "authorizationType": "NONE", "apiKeyRequired": False,
+            "methodIntegration": {"type": "HTTP_PROXY", "httpMethod": "ANY", "uri": BACKEND + "/content",
+                                  "connectionType": "INTERNET"},
+        }}},
+    ]
+    assert apigw.current_definition(resources) == {"/": {}, "/content": {"ANY": DESIRED["/content"]}}
+
+
+SETTINGS = {
+    "throttling_burst_limit": 100,
+    "throttling_rate_limit": 50.0,
+    "metrics_enabled": False,
+    "logging_level": "OFF",
+    "tracing_enabled": False,
+    "access_log_destination_arn": None,
+    "access_log_format": None,
+}
+
+
+@pytest.mark.parametrize(
+    "desired, expected",
+    [
+        ({}, []),
+        ({"throttling_burst_limit": 100, "throttling_rate_limit": 50.0}, []),
+        ({"throttling_burst_limit": 5000}, [{"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "5000"}]),
+        ({"throttling_rate_limit": 2000.0}, [{"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "2000.0"}]),
+        ({"metrics_enabled": True}, [{"op": "replace", "path": "/*/*/metrics/enabled", "value": "true"}]),
+        ({"logging_level": "ERROR"}, [{"op": "replace", "path": "/*/*/logging/loglevel", "value": "ERROR"}]),
+        ({"tracing_enabled": True}, [{"op": "replace", "path": "/tracingEnabled", "value": "true"}]),
+        (
+            {"access_log_destination_arn": LOG_GROUP_ARN, "access_log_format": "$context.requestId"},
+            [
+                {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": LOG_GROUP_ARN},
+                {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"},
+            ],
+        ),
+    ],
+)
+def test_stage_patch_operations(desired, expected):
+    assert apigw.stage_patch_operations(SETTINGS, desired) == expected
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({}, {}),
+        ({"throttling_rate_limit": 10}, {"throttling_rate_limit": 10.0}),
+        ({"access_log_destination_arn": LOG_GROUP_ARN + ":*"},
+         {"access_log_destination_arn": LOG_GROUP_ARN, "access_log_format": apigw.DEFAULT_ACCESS_LOG_FORMAT}),
+        ({"access_log_format": "x"}, {}),
+        ({"logging_level": "INFO", "tracing_enabled": False}, {"logging_level": "INFO", "tracing_enabled": False}),
+    ],
+)
+def test_desired_stage_settings(params, expected):
+    assert apigw.desired_stage_settings(params) == expected
+
+
+def test_default_access_log_format_fields():
+    assert sorted(json.loads(apigw.DEFAULT_ACCESS_LOG_FORMAT)) == sorted(
+        ["requestId", "ip", "requestTime", "httpMethod", "resourcePath", "status", "protocol", "responseLength"]
+    )
+
+
+def test_current_stage_settings_defaults():
+    assert apigw.current_stage_settings({"stageName": "s", "methodSettings": {}}) == {
+        "throttling_burst_limit": None,
+        "throttling_rate_limit": None,
+        "metrics_enabled": False,
+        "logging_level": "OFF",
+        "tracing_enabled": False,
+        "access_log_destination_arn": None,
+        "access_log_format": None,
+    }
+
+
+# ---------------------------------------------------------------- module against moto
+
+
+@pytest.fixture
+def client(moto):
+    apigateway_fill.apply()
+    return boto3.client("apigateway", region_name=REGION)
+
+
+def args(**extra):
+    base = {
+        "name": NAME,
+        "backend_url": BACKEND,
+        "routes": ["/content", "/{proxy+}"],
+        "stage_name": "prod",
+        "throttling_burst_limit": 5000,
+        "throttling_rate_limit": 2000,
+        "metrics_enabled": True,
+        "tracing_enabled": True,
+        "logging_level": "ERROR",
+        "access_log_destination_arn": LOG_GROUP_ARN + ":*",
+        "cloudwatch_role_arn": ROLE_ARN,
+        "tags": {"Project": "streamflix", "Environment": "unit"},
+    }
+    base.update(extra)
+    return base
+
+
+def aws_api(client):
+    apis = [api for api in client.get_rest_apis()["items"] if api["name"] == NAME]
+    assert len(apis) <= 1
+    return apis[0] if apis else None
+
+
+def aws_definition(client, api_id):
+    items = client.get_resources(restApiId=api_id, embed=["methods"])["items"]
+    return {item["path"]: item.get("resourceMethods", {}) for item in items}
+
+
+def aws_deployments(client, api_id):
+    return client.get_deployments(restApiId=api_id)["items"]
+
+
+def test_create(client):
+    result = run_module(api_gateway_rest_api, args())
+    assert result["changed"] is True
+    assert result["deployment_created"] is True
+    api = aws_api(client)
+    assert api["endpointConfiguration"]["types"] == ["REGIONAL"]
+    assert api["tags"] == {"Project": "streamflix", "Environment": "unit"}
+    definition = aws_definition(client, api["id"])
+    assert sorted(definition) == ["/", "/content", "/{proxy+}"]
+    assert definition["/"] == {}
+    content = definition["/content"]["ANY"]
+    assert content["authorizationType"] == "NONE"
+    assert content["methodIntegration"]["type"] == "HTTP_PROXY"
+    assert content["methodIntegration"]["httpMethod"] == "ANY"
+    assert content["methodIntegration"]["uri"] == BACKEND + "/content"
+    proxy = definition["/{proxy+}"]["ANY"]
+    assert proxy["requestParameters"] == {"method.request.path.proxy": True}
+    assert proxy["methodIntegration"]["uri"] == BACKEND + "/{proxy}"
+    assert proxy["methodIntegration"]["requestParameters"] == {"integration.request.path.proxy": "method.request.path.proxy"}
+
+    stage = client.get_stage(restApiId=api["id"], stageName="prod")
+    settings = stage["methodSettings"]["*/*"]
+    assert settings["throttlingBurstLimit"] == 5000
+    assert settings["throttlingRateLimit"] == 2000.0
+    assert settings["metricsEnabled"] is True
+    assert settings["loggingLevel"] == "ERROR"
+    assert stage["tracingEnabled"] is True
+    assert stage["accessLogSettings"] == {"destinationArn": LOG_GROUP_ARN, "format": apigw.DEFAULT_ACCESS_LOG_FORMAT}
+    assert stage["tags"] == {"Project": "streamflix", "Environment": "unit"}
+    [deployment] = aws_deployments(client, api["id"])
+    assert deployment["id"] == stage["deploymentId"]
+    assert deployment["description"] == apigw.fingerprint(apigw.desired_definition(BACKEND, ["/content", "/{proxy+}"]))
+    assert client.get_account()["cloudwatchRoleArn"] == ROLE_ARN
+
+    assert result["rest_api"]["id"] == api["id"]
+    assert result["rest_api"]["root_resource_id"] == api["rootResourceId"]
+    assert result["rest_api"]["endpoint_configuration"] == {"types": ["REGIONAL"]}
+    assert result["rest_api"]["routes"] == {"/content": BACKEND + "/content", "/{proxy+}": BACKEND + "/{proxy}"}
+    assert result["stage"]["invoke_url"] == "https://{0}.execute-api.{1}.amazonaws.com/prod".format(api["id"], REGION)
+    assert result["stage"]["deployment_id"] == stage["deploymentId"]
+    assert result["stage"]["throttling"] == {"burst_limit": 5000, "rate_limit": 2000.0}
+    assert result["stage"]["access_log_settings"]["destination_arn"] == LOG_GROUP_ARN
+    assert result["diff"]["before"] == {"rest_api": {}, "stage": {}}
+    assert result["diff"]["after"]["stage"]["tracing_enabled"] is True
+
+
+def test_idempotent(client):
+    first = run_module(api_gateway_rest_api, args())
+    second = run_module(api_gateway_rest_api, args())
+    assert second["changed"] is False, second["changes"]
+    assert second["changes"] == []
+    assert second["deployment_created"] is False
+    assert second["diff"]["before"] == second["diff"]["after"]
+    assert second["rest_api"] == first["rest_api"]
+    assert second["stage"] == first["stage"]
+    assert len(aws_deployments(client, first["rest_api"]["id"])) == 1
+    assert run_module(api_gateway_rest_api, args(), check_mode=True)["changed"] is False
+
+
+def test_stage_settings_change_in_place_without_deploying(client):
+    first = run_module(api_gateway_rest_api, args())
+    api_id = first["rest_api"]["id"]
+    result = run_module(api_gateway_rest_api, args(throttling_rate_limit=500, tracing_enabled=False))
+    assert result["changed"] is True
+    assert result["deployment_created"] is False
+    assert sorted(result["changes"]) == ["update stage /*/*/throttling/rateLimit", "update stage /tracingEnabled"]
+    stage = client.get_stage(restApiId=api_id, stageName="prod")
+    assert stage["methodSettings"]["*/*"]["throttlingRateLimit"] == 500.0
+    assert stage["methodSettings"]["*/*"]["throttlingBurstLimit"] == 5000
+    assert stage["tracingEnabled"] is False
+    assert stage["deploymentId"] == first["stage"]["deployment_id"]
+    assert len(aws_deployments(client, api_id)) == 1
+    assert result["diff"]["before"]["stage"]["throttling"]["rate_limit"] == 2000.0
+    assert result["diff"]["after"]["stage"]["throttling"]["rate_limit"] == 500.0
+
+
+def recorded_calls(operation):
+    """Patch botocore to record the parameters of every ``operation`` call; returns (patcher, calls)."""
+    calls = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def record(self, name, params):
+        if name == operation:
+            calls.append(params)
+        return original(self, name, params)
+
+    return mock.patch.object(botocore.client.BaseClient, "_make_api_call", record), calls
+
+
+def test_only_changed_settings_are_sent(client):
+    run_module(api_gateway_rest_api, args())
+    patcher, sent = recorded_calls("UpdateStage")
+    with patcher:
+        run_module(api_gateway_rest_api, args(throttling_burst_limit=100))
+    assert [call["patchOperations"] for call in sent] == [
+        [{"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "100"}]
+    ]
+    assert client.get_stage(restApiId=aws_api(client)["id"], stageName="prod")["methodSettings"]["*/*"]["throttlingBurstLimit"] == 100
+
+
+def test_check_mode_makes_no_changing_call(client):
+    run_module(api_gateway_rest_api, args())
+    changing = ("Create", "Put", "Update", "Delete", "Tag", "Untag")
+    calls = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def record(self, name, params):
+        calls.append(name)
+        return original(self, name, params)
+
+    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
+        result = run_module(api_gateway_rest_api, args(routes=["/x"], throttling_burst_limit=1, tags={"A": "b"}), check_mode=True)
+    assert result["changed"] is True
+    assert [name for name in calls if name.startswith(changing)] == []
+
+
+def test_definition_change_redeploys_and_purges(client):
+    first = run_module(api_gateway_rest_api, args())
+    api_id = first["rest_api"]["id"]
+    # Something undeclared added by hand: a resource and a method on a declared resource.
+    root = aws_api(client)["rootResourceId"]
+    stray = client.create_resource(restApiId=api_id, parentId=root, pathPart="stray")["id"]
+    client.create_resource(restApiId=api_id, parentId=stray, pathPart="child")
+    content_id = [i["id"] for i in client.get_resources(restApiId=api_id)["items"] if i["path"] == "/content"][0]
+    client.put_method(restApiId=api_id, resourceId=content_id, httpMethod="GET", authorizationType="NONE")
+
+    result = run_module(api_gateway_rest_api, args(backend_url="http://new-alb.example.com", routes=["/{proxy+}", "/health"]))
+    assert result["changed"] is True
+    assert result["deployment_created"] is True
+    definition = aws_definition(client, api_id)
+    assert sorted(definition) == ["/", "/health", "/{proxy+}"]
+    assert definition["/health"]["ANY"]["methodIntegration"]["uri"] == "http://new-alb.example.com/health"
+    assert definition["/{proxy+}"]["ANY"]["methodIntegration"]["uri"] == "http://new-alb.example.com/{proxy}"
+    stage = client.get_stage(restApiId=api_id, stageName="prod")
+    assert stage["deploymentId"] != first["stage"]["deployment_id"]
+    deployments = aws_deployments(client, api_id)
+    assert [d["id"] for d in deployments] == [stage["deploymentId"]]  # the old one, unused, is gone
+    assert deployments[0]["description"] == apigw.fingerprint(
+        apigw.desired_definition("http://new-alb.example.com", ["/{proxy+}", "/health"]))
+    assert "delete resource /stray" in result["changes"]
+    assert "delete resource /content" in result["changes"]
+    assert run_module(api_gateway_rest_api, args(backend_url="http://new-alb.example.com",
+                                                 routes=["/{proxy+}", "/health"]))["changed"] is False
+
+
+def test_drift_in_working_definition_is_fixed_without_redeploy(client):
+    first = run_module(api_gateway_rest_api, args())
+    api_id = first["rest_api"]["id"]
+    content_id = [i["id"] for i in client.get_resources(restApiId=api_id)["items"] if i["path"] == "/content"][0]
+    client.put_integration(restApiId=api_id, resourceId=content_id, httpMethod="ANY", type="HTTP_PROXY",
+                           integrationHttpMethod="ANY", uri="http://elsewhere/content")
+    result = run_module(api_gateway_rest_api, args())
+    assert result["changes"] == ["put integration ANY /content"]
+    assert result["deployment_created"] is False  # the deployed snapshot already matches the declaration
+    assert aws_definition(client, api_id)["/content"]["ANY"]["methodIntegration"]["uri"] == BACKEND + "/content"
+
+
+def test_tags_change_and_purge(client):
+    first = run_module(api_gateway_rest_api, args())
+    api_id = first["rest_api"]["id"]
+    result = run_module(api_gateway_rest_api, args(tags={"Project": "streamflix", "Owner": "media"}))
+    assert result["changed"] is True
+    assert result["deployment_created"] is False
+    expected = {"Project": "streamflix", "Owner": "media"}
+    arn = apigw.rest_api_arn(REGION, api_id)
+    assert client.get_tags(resourceArn=arn)["tags"] == expected
+    assert client.get_tags(resourceArn=arn + "/stages/prod")["tags"] == expected
+    assert result["rest_api"]["tags"] == expected and result["stage"]["tags"] == expected
+    kept = run_module(api_gateway_rest_api, args(tags={"Extra": "x"}, purge_tags=False))
+    assert kept["rest_api"]["tags"] == dict(expected, Extra="x")
+    assert client.get_tags(resourceArn=arn)["tags"] == dict(expected, Extra="x")
+    untouched = run_module(api_gateway_rest_api, args(tags=None))
+    assert untouched["changed"] is False
+
+
+def test_check_mode_create(client):
+    result = run_module(api_gateway_rest_api, args(), check_mode=True)
+    assert result["changed"] is True
+    assert result["deployment_created"] is True
+    assert aws_api(client) is None
+    assert "cloudwatchRoleArn" not in client.get_account()
+    assert result["rest_api"]["id"] is None
+    assert result["rest_api"]["routes"] == {"/content": BACKEND + "/content", "/{proxy+}": BACKEND + "/{proxy}"}
+    assert result["stage"]["name"] == "prod"
+    assert result["stage"]["throttling"] == {"burst_limit": 5000, "rate_limit": 2000.0}
+    assert result["stage"]["tracing_enabled"] is True
+    assert result["stage"]["invoke_url"] is None
+    assert "create REST API " + NAME in result["changes"]
+
+
+def test_check_mode_update(client):
+    first = run_module(api_gateway_rest_api, args())
+    api_id = first["rest_api"]["id"]
+    result = run_module(api_gateway_rest_api, args(routes=["/{proxy+}"], throttling_burst_limit=10), check_mode=True)
+    assert result["changed"] is True
+    assert result["deployment_created"] is True
+    assert result["stage"]["throttling"]["burst_limit"] == 10
+    assert result["rest_api"]["routes"] == {"/{proxy+}": BACKEND + "/{proxy}"}
+    assert sorted(aws_definition(client, api_id)) == ["/", "/content", "/{proxy+}"]
+    stage = client.get_stage(restApiId=api_id, stageName="prod")
+    assert stage["methodSettings"]["*/*"]["throttlingBurstLimit"] == 5000
+    assert stage["deploymentId"] == first["stage"]["deployment_id"]
+    assert len(aws_deployments(client, api_id)) == 1
+
+
+def test_new_stage_on_existing_api(client):
+    first = run_module(api_gateway_rest_api, args())
+    result = run_module(api_gateway_rest_api, args(stage_name="canary"))
+    assert result["changed"] is True
+    assert result["deployment_created"] is True
+    api_id = first["rest_api"]["id"]
+    assert client.get_stage(restApiId=api_id, stageName="prod")["deploymentId"] == first["stage"]["deployment_id"]
+    assert client.get_stage(restApiId=api_id, stageName="canary")["methodSettings"]["*/*"]["throttlingBurstLimit"] == 5000
+    assert len(aws_deployments(client, api_id)) == 2  # prod still serves the first
+
+
+def test_unmanaged_settings_are_left_alone(client):
+    run_module(api_gateway_rest_api, args())
+    minimal = {"name": NAME, "backend_url": BACKEND, "routes": ["/content", "/{proxy+}"], "stage_name": "prod"}
+    result = run_module(api_gateway_rest_api, minimal)
+    assert result["changed"] is False, result["changes"]
+    assert result["stage"]["access_log_settings"]["destination_arn"] == LOG_GROUP_ARN
+
+
+def test_absent(client):
+    run_module(api_gateway_rest_api, args())
+    result = run_module(api_gateway_rest_api, {"name": NAME, "state": "absent"})
+    assert result["changed"] is True
+    assert aws_api(client) is None
+    assert result["rest_api"] == {} and result["stage"] == {}
+    assert result["diff"]["before"]["rest_api"]["name"] == NAME
+    assert result["diff"]["after"] == {"rest_api": {}, "stage": {}}
+    again = run_module(api_gateway_rest_api, {"name": NAME, "state": "absent"})
+    assert again["changed"] is False
+
+
+def test_absent_check_mode(client):
+    run_module(api_gateway_rest_api, args())
+    result = run_module(api_gateway_rest_api, {"name": NAME, "state": "absent"}, check_mode=True)
+    assert result["changed"] is True
+    assert aws_api(client) is not None
+
+
+def test_fails_on_ambiguous_name(client):
+    client.create_rest_api(name=NAME)
+    client.create_rest_api(name=NAME)
+    result = fail_module(api_gateway_rest_api, args(tags=None))
+    assert "2 REST APIs are named " + NAME in result["msg"]
+
+
+def test_tags_disambiguate_same_name(client):
+    client.create_rest_api(name=NAME, tags={"Environment": "other"})
+    mine = client.create_rest_api(name=NAME, tags={"Project": "streamflix", "Environment": "unit"})
+    result = run_module(api_gateway_rest_api, args())
+    assert result["rest_api"]["id"] == mine["id"]
+
+
+def test_fails_on_invalid_route(client):
+    result = fail_module(api_gateway_rest_api, args(routes=["/{proxy+}/x"]))
+    assert "Invalid routes" in result["msg"] and "last segment" in result["msg"]
+    assert aws_api(client) is None
+
+
+def test_logging_without_account_role_fails_with_hint(client):
+    result = fail_module(api_gateway_rest_api, args(cloudwatch_role_arn=None))
+    assert "cloudwatch_role_arn" in result["msg"]
+    assert "CloudWatch Logs role ARN must be set" in str(result)
+
+
+def test_required_options(client):
+    result = fail_module(api_gateway_rest_api, {"name": NAME})
+    assert "backend_url" in result["msg"] and "stage_name" in result["msg"]
