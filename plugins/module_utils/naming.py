@@ -50,6 +50,9 @@ COMPONENTS = {
     "api_keys_secret": ("api-keys", 512, "Secrets Manager secret name"),
     "redis_auth_secret": ("redis-auth", 512, "Secrets Manager secret name"),
     "app_config_secret": ("app-config", 512, "Secrets Manager secret name"),
+    "task_family": ("app", 255, "ECS task definition family"),
+    "api_logs_role": ("apigw-logs", 64, "IAM role name"),
+    "web_acl": ("waf", 128, "WAFv2 web ACL name"),
     "efs": ("efs", 255, "EFS Name tag"),
     "media_access_point": ("media", 255, "EFS access point Name tag"),
 }
@@ -79,6 +82,8 @@ def resource_names(suffix):
     names = {key: resource_name(component, suffix) for key, (component, _limit, _source) in COMPONENTS.items()}
     names["kms_alias"] = "alias/{0}-{1}".format(PROJECT, suffix)
     names["flow_logs_log_group"] = log_group_name(suffix, "vpc-flow-logs")
+    names["app_log_group"] = log_group_name(suffix, "app")
+    names["api_access_log_group"] = log_group_name(suffix, "api-access")
     return names
 
 

@@ -33,7 +33,7 @@ def test_resource_names(key, suffix, expected):
 
 def test_resource_names_cover_every_component():
     names = naming.resource_names("dev")
-    assert set(naming.COMPONENTS) | {"flow_logs_log_group"} == set(names)
+    assert set(naming.COMPONENTS) | {"flow_logs_log_group", "app_log_group", "api_access_log_group"} == set(names)
     # no two resources of the same kind share a name
     assert len(set(names.values())) == len(names)
 
