@@ -43,6 +43,11 @@ METHOD_SETTINGS = {
 }
 STAGE_SETTINGS = tuple(METHOD_SETTINGS) + ("tracing_enabled", "access_log_destination_arn", "access_log_format")
 
+# A WAFv2 web ACL ARN (GetWebACL ARN): arn:<partition>:wafv2:<region>:<account>:<regional|global>/webacl/<name>/<id>
+_WEB_ACL_ARN = re.compile(
+    r"^arn:[a-z-]+:wafv2:(?P<region>[a-z0-9-]+):[0-9]{12}:(?P<scope>regional|global)/webacl/[A-Za-z0-9_-]{1,128}/[a-f0-9-]{1,36}$"
+)
+
 
 # ---------------------------------------------------------------- the declared definition
 
@@ -266,6 +271,41 @@ def stage_patch_operations(current, desired):
         if key in desired and current.get(key) != desired[key]:
             operations.append({"op": "replace", "path": path, "value": desired[key]})
     return operations
+
+
+def validate_web_acl_arn(arn, region):
+    """Raises ValueError with a message a person can act on unless ``arn`` names a REGIONAL WAFv2 web ACL in
+    ``region`` (a stage can only be associated with one of those; '' means none and passes)."""
+    if arn == "":
+        return
+    match = _WEB_ACL_ARN.match(arn or "")
+    if match is None:
+        raise ValueError(
+            "web_acl_arn {0!r} is not a WAFv2 web ACL ARN "
+            "(arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)".format(arn)
+        )
+    if match.group("scope") != "regional":
+        raise ValueError(
+            "web_acl_arn {0!r} is a CLOUDFRONT (global) web ACL; an API Gateway stage needs a REGIONAL one".format(arn)
+        )
+    if match.group("region") != region:
+        raise ValueError(
+            "web_acl_arn {0!r} is in region {1}; the stage is in {2}: create the web ACL in {2}".format(
+                arn, match.group("region"), region
+            )
+        )
+
+
+def web_acl_action(current, desired):
+    """What makes the stage's web ACL ``desired``: 'associate', 'disassociate' or None.
+
+    ``desired`` None leaves the association alone; '' means no web ACL."""
+    if desired is None:
+        return None
+    current = current or ""
+    if desired == current:
+        return None
+    return "associate" if desired else "disassociate"
 
 
 def apply_stage_settings(settings, desired):

@@ -25,6 +25,10 @@ description:
     access logs or logging levels, which is why this module exists.
   - Execution logging (O(logging_level) C(ERROR)/C(INFO)) and access logs need the account's API Gateway
     CloudWatch role in the region (O(cloudwatch_role_arn)); AWS refuses them otherwise.
+  - Associates the stage with a WAFv2 web ACL (O(web_acl_arn)) with AssociateWebACL / DisassociateWebACL when
+    the stage's C(webAclArn) (GetStage) differs. community.aws.wafv2_resources cannot do this idempotently for
+    a stage: it lists the web ACL's resources without C(ResourceType), which AWS answers with load balancers
+    only, so it re-associates on every run.
 author:
   - StreamFlix platform team (!UNKNOWN)
 options:
@@ -91,6 +95,15 @@ options:
         settings for the region (UpdateAccount) when it differs. This is an account-wide setting; it is left
         as it is when omitted and never removed by O(state=absent).
     type: str
+  web_acl_arn:
+    description:
+      - The ARN of the C(REGIONAL) WAFv2 web ACL, in the module's region, that protects the stage.
+      - V('') (an empty string) disassociates the stage from any web ACL; the association is left as it is when
+        omitted.
+      - Associating a stage that has another web ACL replaces that association.
+      - Right after a web ACL is created AWS may answer C(WAFUnavailableEntityException) for a while; the module
+        retries it.
+    type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -114,10 +127,19 @@ EXAMPLES = r"""
     tracing_enabled: true
     access_log_destination_arn: "{{ api_log_group.log_groups[0].arn }}"
     cloudwatch_role_arn: "{{ apigw_logs_role.iam_role.arn }}"
+    web_acl_arn: "{{ web_acl.arn }}"
     tags:
       Project: streamflix
       Environment: prod
   register: api
+
+- name: Take the stage out of any web ACL, leaving the rest alone
+  streamflix.media_platform.api_gateway_rest_api:
+    name: streamflix-prod-api
+    backend_url: "http://{{ alb.dns_name }}"
+    routes: ['/content', '/{proxy+}']
+    stage_name: prod
+    web_acl_arn: ''
 
 - name: Remove it
   streamflix.media_platform.api_gateway_rest_api:
@@ -188,6 +210,10 @@ stage:
       description: The access log destination and format (C(null) values when off).
       type: dict
       sample: {destination_arn: "arn:aws:logs:us-east-1:123456789012:log-group:/streamflix/prod/api", format: "{...}"}
+    web_acl_arn:
+      description: The ARN of the WAFv2 web ACL associated with the stage; C(null) when none.
+      type: str
+      sample: arn:aws:wafv2:us-east-1:123456789012:regional/webacl/streamflix-web-acl-prod/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0
     tags:
       description: The stage's tags.
       type: dict
@@ -262,6 +288,7 @@ def stage_view(stage, api_id, region, definition_fingerprint):
             "destination_arn": settings["access_log_destination_arn"],
             "format": settings["access_log_format"],
         },
+        "web_acl_arn": stage.get("webAclArn") or None,
         "tags": dict(stage.get("tags") or {}),
     }
 
@@ -528,7 +555,42 @@ def ensure_stage(module, client, api_id, stage, deployed_fingerprint, definition
     return stage, redeploy
 
 
-def ensure_present(module, client, apis):
+def ensure_web_acl(module, wafv2, api_id, stage, changes):
+    """Associates the stage with O(web_acl_arn) (or disassociates it); returns the stage after the change."""
+    desired = module.params["web_acl_arn"]
+    action = apigw.web_acl_action(stage.get("webAclArn"), desired)
+    if action is None:
+        return stage
+    stage_name = module.params["stage_name"]
+    if action == "associate":
+        changes.append("associate stage {0} with web ACL {1}".format(stage_name, desired))
+    else:
+        changes.append("disassociate stage {0} from web ACL {1}".format(stage_name, stage.get("webAclArn")))
+    if not module.check_mode:
+        resource_arn = apigw.stage_arn(module.region, api_id, stage_name)
+        try:
+            if action == "associate":
+                wafv2.associate_web_acl(WebACLArn=desired, ResourceArn=resource_arn, aws_retry=True)
+            else:
+                wafv2.disassociate_web_acl(ResourceArn=resource_arn, aws_retry=True)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            module.fail_json_aws(
+                e,
+                msg="Could not {0} stage {1} of REST API {2} {3} web ACL {4} (it must be a REGIONAL web ACL in {5} "
+                "and the caller needs wafv2:{6}WebACL and apigateway:SetWebACL)".format(
+                    action, stage_name, api_id, "with" if action == "associate" else "from",
+                    desired or stage.get("webAclArn"), module.region, action.capitalize(),
+                ),
+            )
+    stage = dict(stage)
+    if desired:
+        stage["webAclArn"] = desired
+    else:
+        stage.pop("webAclArn", None)
+    return stage
+
+
+def ensure_present(module, client, wafv2, apis):
     """Returns (changed, result)."""
     if len(apis) > 1:
         module.fail_json(
@@ -540,6 +602,11 @@ def ensure_present(module, client, apis):
         desired_definition = apigw.desired_definition(module.params["backend_url"], module.params["routes"])
     except ValueError as e:
         module.fail_json(msg="Invalid routes: {0}".format(e))
+    if module.params["web_acl_arn"] is not None:
+        try:
+            apigw.validate_web_acl_arn(module.params["web_acl_arn"], module.region)
+        except ValueError as e:
+            module.fail_json(msg=str(e))
     definition_fingerprint = apigw.fingerprint(desired_definition)
     changes = []
     ensure_account_role(module, client, changes)
@@ -561,6 +628,7 @@ def ensure_present(module, client, apis):
     stage, deployment_created = ensure_stage(
         module, client, api["id"], stage, deployed_fingerprint, definition_fingerprint, changes
     )
+    stage = ensure_web_acl(module, wafv2, api["id"], stage, changes)
     result = {
         "rest_api": rest_api_view(api, after_definition),
         "stage": stage_view(stage, api["id"], module.region, definition_fingerprint),
@@ -621,6 +689,7 @@ def main():
         access_log_destination_arn=dict(type="str"),
         access_log_format=dict(type="str"),
         cloudwatch_role_arn=dict(type="str"),
+        web_acl_arn=dict(type="str"),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
@@ -630,13 +699,19 @@ def main():
         supports_check_mode=True,
     )
     client = module.client("apigateway", retry_decorator=AWSRetry.jittered_backoff())
+    wafv2 = None
+    if module.params["web_acl_arn"] is not None and module.params["state"] == "present":
+        # A web ACL just created may be "unavailable" to AssociateWebACL for a while (propagation).
+        wafv2 = module.client(
+            "wafv2", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=["WAFUnavailableEntityException"])
+        )
     apis = find_rest_apis(module, client)
     before = current_state(module, client, apis)
 
     if module.params["state"] == "absent":
         changed, result = ensure_absent(module, client, apis)
     else:
-        changed, result = ensure_present(module, client, apis)
+        changed, result = ensure_present(module, client, wafv2, apis)
 
     after = {"rest_api": result["rest_api"], "stage": result["stage"]}
     module.exit_json(changed=changed, diff=dict(before=before, after=after), **result)

@@ -11,7 +11,7 @@ from typing import Callable
 
 import pytest
 
-from integration_support import PlaybookRun, assert_succeeded, make_client, run_playbook, snapshot, unique_suffix
+from integration_support import RUNS, PlaybookRun, assert_succeeded, make_client, run_playbook, snapshot, unique_suffix
 from localaws.testing import running_localaws
 
 
@@ -62,3 +62,20 @@ def single_nat_environment(playbook, take_snapshot):
     suffix = unique_suffix("itenv")
     run = assert_succeeded(playbook("site", suffix))
     return {"suffix": suffix, "deploy": run, "state": take_snapshot(suffix)}
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How long each playbook run took (concurrent runs overlap), to keep an eye on the suite's wall time."""
+    if not RUNS:
+        return
+    terminalreporter.section("playbook runs")
+    for run in RUNS:
+        words = list(run.args[2:])
+        for index, word in enumerate(words):
+            if word.startswith('{"outputs_dir"'):
+                del words[index - 1:index + 1]
+                break
+        shown = " ".join(words)
+        terminalreporter.write_line(
+            "{0:6.1f}s rc={1} changed={2:<3} {3}".format(run.seconds, run.rc, run.recap.get("changed", "-"), shown)
+        )

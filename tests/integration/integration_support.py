@@ -13,6 +13,7 @@ import re
 import secrets
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -32,6 +33,10 @@ RECAP_LINE = re.compile(
     r"failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)",
     re.MULTILINE,
 )
+
+
+# Every playbook run of the session, for the timing summary conftest.py prints at the end.
+RUNS: list = []
 
 
 def unique_suffix(prefix: str = "it") -> str:
@@ -64,6 +69,7 @@ class PlaybookRun:
     rc: int
     output: str
     recap: dict  # ok/changed/unreachable/failed/skipped/rescued/ignored summed over hosts; {} if no recap
+    seconds: float = 0.0  # wall time, for diagnostics only: tests never assert on it
 
     @property
     def changed(self) -> int:
@@ -130,8 +136,8 @@ class PlaybookRun:
         return names
 
     def describe(self) -> str:
-        return "ansible-playbook {0}\nrc={1} recap={2} changed tasks={3}\n--- output tail ---\n{4}".format(
-            " ".join(self.args), self.rc, self.recap, self.changed_tasks(), self.tail()
+        return "ansible-playbook {0}\nrc={1} after {2:.0f}s recap={3} changed tasks={4}\n--- output tail ---\n{5}".format(
+            " ".join(self.args), self.rc, self.seconds, self.recap, self.changed_tasks(), self.tail()
         )
 
 
@@ -168,6 +174,7 @@ def run_playbook(
     # Never let a developer's real AWS settings leak into a run against localaws.
     for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         env.pop(key, None)
+    started = time.monotonic()
     proc = subprocess.run(
         [str(ANSIBLE_PLAYBOOK), *args],
         cwd=str(REPO),
@@ -178,7 +185,11 @@ def run_playbook(
         text=True,
         timeout=PLAYBOOK_TIMEOUT_SECONDS,
     )
-    return PlaybookRun(args=args, rc=proc.returncode, output=proc.stdout, recap=parse_recap(proc.stdout))
+    run = PlaybookRun(
+        args=args, rc=proc.returncode, output=proc.stdout, recap=parse_recap(proc.stdout), seconds=time.monotonic() - started
+    )
+    RUNS.append(run)
+    return run
 
 
 def assert_succeeded(run: PlaybookRun) -> PlaybookRun:

@@ -218,3 +218,18 @@ def test_deleted_service_is_not_listed_and_cannot_be_updated(ecs, name, task_def
     with pytest.raises(ClientError) as excinfo:
         ecs.update_service(cluster=name, service=name, desiredCount=1)
     assert excinfo.value.response["Error"]["Code"] == "ServiceNotActiveException"
+
+
+def test_update_cluster_settings_replaces_the_named_setting(client, name):
+    ecs = client("ecs")
+    ecs.create_cluster(clusterName=name, settings=[{"name": "containerInsights", "value": "enabled"}])
+    cluster = ecs.update_cluster_settings(cluster=name, settings=[{"name": "containerInsights", "value": "disabled"}])["cluster"]
+    assert cluster["settings"] == [{"name": "containerInsights", "value": "disabled"}]
+    described = ecs.describe_clusters(clusters=[name], include=["SETTINGS"])["clusters"][0]
+    assert described["settings"] == [{"name": "containerInsights", "value": "disabled"}]
+
+
+def test_update_cluster_settings_of_an_unknown_cluster_fails(client):
+    ecs = client("ecs")
+    with pytest.raises(ecs.exceptions.ClusterNotFoundException):
+        ecs.update_cluster_settings(cluster="no-such-cluster", settings=[{"name": "containerInsights", "value": "enabled"}])

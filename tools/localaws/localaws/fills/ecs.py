@@ -212,6 +212,22 @@ def backend_list_services(self: Any, *args: Any, **kwargs: Any) -> list[str]:
     return [arn for arn in arns if arn in active]
 
 
+def resp_update_cluster_settings(self: Any) -> Any:
+    """UpdateClusterSettings (missing in moto): the given settings replace those of the same name."""
+    from moto.core.responses import ActionResult
+
+    clusters, _failures = self.ecs_backend.describe_clusters(cluster_names=[self._get_param("cluster")])
+    if not clusters:
+        from moto.ecs.exceptions import ClusterNotFoundException
+
+        raise ClusterNotFoundException
+    given = {item["name"]: item["value"] for item in self._get_param("settings") or []}
+    kept = [item for item in (clusters[0].settings or []) if item["name"] not in given]
+    merged = kept + [{"name": name, "value": value} for name, value in given.items()]
+    updated = self.ecs_backend.update_cluster(cluster_name=clusters[0].name, cluster_settings=merged, configuration=None, service_connect_defaults=None)
+    return ActionResult({"cluster": updated})
+
+
 def apply() -> None:
     patch(ecs_models.Cluster, "__init__", cluster_init)
     patch(ecs_models.Service, "__init__", service_init)
@@ -219,3 +235,4 @@ def apply() -> None:
     patch(ecs_responses.EC2ContainerServiceResponse, "create_service", resp_create_service)
     patch(ecs_models.EC2ContainerServiceBackend, "update_service", backend_update_service)
     patch(ecs_models.EC2ContainerServiceBackend, "list_services", backend_list_services)
+    patch(ecs_responses.EC2ContainerServiceResponse, "update_cluster_settings", resp_update_cluster_settings)
