@@ -359,6 +359,37 @@ def read_stage(module, client, api_id):
 # ---------------------------------------------------------------- changing
 
 
+# A role created moments ago is not yet assumable by API Gateway (IAM propagation, seconds): UpdateAccount answers
+# BadRequestException "The role ARN does not have required permissions set to API Gateway" meanwhile.
+ROLE_NOT_READY = "does not have required permissions"
+
+
+@AWSRetry.jittered_backoff(retries=8, delay=2, max_delay=20, catch_extra_error_codes=["BadRequestException"])
+def _update_account_role(client, role):
+    try:
+        client.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}])
+    except is_boto3_error_code("BadRequestException") as e:
+        if ROLE_NOT_READY not in str(e):
+            raise _NotRetried(e)
+        raise
+
+
+class _NotRetried(Exception):
+    """Carries a BadRequestException that retrying cannot fix past the retry decorator."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
+
+
+def update_account_role(client, role):
+    """UpdateAccount /cloudwatchRoleArn, retrying throttling and a role that IAM has not propagated yet."""
+    try:
+        _update_account_role(client, role)
+    except _NotRetried as e:
+        raise e.error
+
+
 def ensure_account_role(module, client, changes):
     role = module.params["cloudwatch_role_arn"]
     if not role:
@@ -373,7 +404,7 @@ def ensure_account_role(module, client, changes):
     if module.check_mode:
         return
     try:
-        client.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}], aws_retry=True)
+        update_account_role(client, role)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(
             e,

@@ -14,7 +14,7 @@ short_description: Wait, once and together, until the platform's slow resources 
 version_added: 0.1.0
 description:
   - The roles start slow resources without waiting (NAT gateways, Aurora clusters and instances, ElastiCache
-    replication groups, EFS mount targets). This module polls all of them in one loop until every one is
+    replication groups, EFS mount targets, load balancers). This module polls all of them in one loop until every one is
     ready, so a deploy waits about as long as its slowest resource instead of the sum of them.
   - Fails at once when a resource reaches a failed state, and at O(wait_timeout) naming every resource that
     is still not ready, with its state.
@@ -41,6 +41,11 @@ options:
     default: []
   efs_file_system_ids:
     description: EFS file systems whose mount targets must all be C(available).
+    type: list
+    elements: str
+    default: []
+  load_balancer_arns:
+    description: Elastic Load Balancing v2 load balancers that must be C(active).
     type: list
     elements: str
     default: []
@@ -90,7 +95,7 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 READY = "available"
-FAILED_STATES = ("failed", "create-failed", "incompatible-parameters", "incompatible-network", "inaccessible-encryption-credentials", "error")
+FAILED_STATES = ("failed", "active_impaired", "create-failed", "incompatible-parameters", "incompatible-network", "inaccessible-encryption-credentials", "error")
 
 
 @AWSRetry.jittered_backoff()
@@ -130,6 +135,13 @@ def mount_target_states(efs, ids):
     return states
 
 
+@AWSRetry.jittered_backoff()
+def load_balancer_states(elbv2, arns):
+    balancers = elbv2.describe_load_balancers(LoadBalancerArns=arns)["LoadBalancers"] if arns else []
+    # ELB says "active" where the other services say "available".
+    return {"load_balancer/" + lb["LoadBalancerName"]: READY if lb["State"]["Code"] == "active" else lb["State"]["Code"] for lb in balancers}
+
+
 def current_states(module, clients):
     params = module.params
     try:
@@ -137,6 +149,7 @@ def current_states(module, clients):
         states.update(db_states(clients["rds"], params["db_cluster_ids"]))
         states.update(cache_states(clients["elasticache"], params["replication_group_ids"]))
         states.update(mount_target_states(clients["efs"], params["efs_file_system_ids"]))
+        states.update(load_balancer_states(clients["elbv2"], params["load_balancer_arns"]))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="Could not read the state of the slow resources; they must exist (run the roles that create them)")
     return states
@@ -158,13 +171,14 @@ def main():
             db_cluster_ids=ids,
             replication_group_ids=ids,
             efs_file_system_ids=ids,
+            load_balancer_arns=ids,
             wait_timeout=dict(type="int", default=1800),
             poll_interval=dict(type="int", default=10),
         ),
         supports_check_mode=True,
     )
     retry = AWSRetry.jittered_backoff()
-    clients = {service: module.client(service, retry_decorator=retry) for service in ("ec2", "rds", "elasticache", "efs")}
+    clients = {service: module.client(service, retry_decorator=retry) for service in ("ec2", "rds", "elasticache", "efs", "elbv2")}
     started = time.monotonic()
     deadline = started + module.params["wait_timeout"]
     states = current_states(module, clients)

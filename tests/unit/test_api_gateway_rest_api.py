@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from unittest import mock
 
 import boto3
 import botocore.client
+import botocore.exceptions
 import pytest
 
 from ansible_collections.streamflix.media_platform.plugins.module_utils import apigateway as apigw
 from ansible_collections.streamflix.media_platform.plugins.modules import api_gateway_rest_api
 from localaws.fills import apigateway as apigateway_fill
+from localaws.fills import wafv2 as wafv2_fill
 from module_harness import REGION, aws_env, fail_module, moto, run_module  # noqa: F401
 
 NAME = "streamflix-unit-api"
@@ -211,6 +214,7 @@ def test_current_stage_settings_defaults():
 @pytest.fixture
 def client(moto):
     apigateway_fill.apply()
+    wafv2_fill.apply()
     return boto3.client("apigateway", region_name=REGION)
 
 
@@ -520,3 +524,192 @@ def test_logging_without_account_role_fails_with_hint(client):
 def test_required_options(client):
     result = fail_module(api_gateway_rest_api, {"name": NAME})
     assert "backend_url" in result["msg"] and "stage_name" in result["msg"]
+
+
+# ---------------------------------------------------------------- WAFv2 web ACL association
+
+WEB_ACL = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/streamflix-web-acl-unit/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+
+
+@pytest.mark.parametrize(
+    "arn, message",
+    [
+        ("", None),
+        (WEB_ACL, None),
+        (WEB_ACL.replace(":aws:", ":aws-cn:"), None),
+        ("streamflix-web-acl-unit", "is not a WAFv2 web ACL ARN"),
+        (WEB_ACL.replace("regional/webacl", "regional/ipset"), "is not a WAFv2 web ACL ARN"),
+        (WEB_ACL.replace("regional/", "global/"), "CLOUDFRONT (global) web ACL"),
+        (WEB_ACL.replace("us-east-1", "eu-west-2"), "is in region eu-west-2; the stage is in us-east-1"),
+    ],
+)
+def test_validate_web_acl_arn(arn, message):
+    if message is None:
+        apigw.validate_web_acl_arn(arn, REGION)
+    else:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            apigw.validate_web_acl_arn(arn, REGION)
+
+
+@pytest.mark.parametrize(
+    "current, desired, action",
+    [
+        (None, None, None),
+        (WEB_ACL, None, None),
+        (None, "", None),
+        (WEB_ACL, WEB_ACL, None),
+        (None, WEB_ACL, "associate"),
+        ("arn:other", WEB_ACL, "associate"),
+        (WEB_ACL, "", "disassociate"),
+    ],
+)
+def test_web_acl_action(current, desired, action):
+    assert apigw.web_acl_action(current, desired) == action
+
+
+@pytest.fixture
+def waf(client):
+    return boto3.client("wafv2", region_name=REGION)
+
+
+def make_web_acl(waf, name):
+    return waf.create_web_acl(
+        Name=name, Scope="REGIONAL", DefaultAction={"Allow": {}},
+        VisibilityConfig={"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": name},
+    )["Summary"]["ARN"]
+
+
+def stage_resource_arn(api_id, stage="prod"):
+    return "arn:aws:apigateway:{0}::/restapis/{1}/stages/{2}".format(REGION, api_id, stage)
+
+
+def aws_web_acl_of(client, waf, api_id):
+    stage_acl = client.get_stage(restApiId=api_id, stageName="prod").get("webAclArn")
+    waf_acl = (waf.get_web_acl_for_resource(ResourceArn=stage_resource_arn(api_id)).get("WebACL") or {}).get("ARN")
+    assert stage_acl == waf_acl
+    return stage_acl
+
+
+def test_web_acl_associate_idempotent_and_replace(client, waf):
+    first_acl, second_acl = make_web_acl(waf, "unit-a"), make_web_acl(waf, "unit-b")
+    result = run_module(api_gateway_rest_api, args(web_acl_arn=first_acl))
+    api_id = result["rest_api"]["id"]
+    assert result["changed"] is True
+    assert "associate stage prod with web ACL " + first_acl in result["changes"]
+    assert aws_web_acl_of(client, waf, api_id) == first_acl
+    assert result["stage"]["web_acl_arn"] == first_acl
+    assert result["diff"]["after"]["stage"]["web_acl_arn"] == first_acl
+
+    again = run_module(api_gateway_rest_api, args(web_acl_arn=first_acl))
+    assert again["changed"] is False, again["changes"]
+    assert again["diff"]["before"] == again["diff"]["after"]
+    assert run_module(api_gateway_rest_api, args(web_acl_arn=first_acl), check_mode=True)["changed"] is False
+    assert run_module(api_gateway_rest_api, args())["changed"] is False  # omitted: left alone
+    assert aws_web_acl_of(client, waf, api_id) == first_acl
+
+    patcher, sent = recorded_calls("AssociateWebACL")
+    with patcher:
+        moved = run_module(api_gateway_rest_api, args(web_acl_arn=second_acl))
+    assert sent == [{"WebACLArn": second_acl, "ResourceArn": stage_resource_arn(api_id)}]
+    assert moved["changes"] == ["associate stage prod with web ACL " + second_acl]
+    assert moved["deployment_created"] is False
+    assert moved["diff"]["before"]["stage"]["web_acl_arn"] == first_acl
+    assert moved["diff"]["after"]["stage"]["web_acl_arn"] == second_acl
+    assert aws_web_acl_of(client, waf, api_id) == second_acl
+
+
+def test_web_acl_disassociate_with_empty_string(client, waf):
+    acl = make_web_acl(waf, "unit-a")
+    api_id = run_module(api_gateway_rest_api, args(web_acl_arn=acl))["rest_api"]["id"]
+    patcher, sent = recorded_calls("DisassociateWebACL")
+    with patcher:
+        result = run_module(api_gateway_rest_api, args(web_acl_arn=""))
+    assert result["changed"] is True
+    assert result["changes"] == ["disassociate stage prod from web ACL " + acl]
+    assert sent == [{"ResourceArn": stage_resource_arn(api_id)}]
+    assert aws_web_acl_of(client, waf, api_id) is None
+    assert result["stage"]["web_acl_arn"] is None
+    assert result["diff"]["before"]["stage"]["web_acl_arn"] == acl
+    assert run_module(api_gateway_rest_api, args(web_acl_arn=""))["changed"] is False
+
+
+def test_web_acl_check_mode(client, waf):
+    acl = make_web_acl(waf, "unit-a")
+    created = run_module(api_gateway_rest_api, args(web_acl_arn=acl), check_mode=True)
+    assert created["changed"] is True
+    assert created["stage"]["web_acl_arn"] == acl
+    assert aws_api(client) is None
+
+    api_id = run_module(api_gateway_rest_api, args())["rest_api"]["id"]
+    calls = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def record(self, name, params):
+        calls.append(name)
+        return original(self, name, params)
+
+    with mock.patch.object(botocore.client.BaseClient, "_make_api_call", record):
+        result = run_module(api_gateway_rest_api, args(web_acl_arn=acl), check_mode=True)
+    assert result["changed"] is True
+    assert result["changes"] == ["associate stage prod with web ACL " + acl]
+    assert result["stage"]["web_acl_arn"] == acl
+    assert result["diff"]["before"]["stage"]["web_acl_arn"] is None
+    assert not [name for name in calls if name.startswith(("Associate", "Disassociate"))]
+    assert aws_web_acl_of(client, waf, api_id) is None
+
+    run_module(api_gateway_rest_api, args(web_acl_arn=acl))
+    gone = run_module(api_gateway_rest_api, args(web_acl_arn=""), check_mode=True)
+    assert gone["changed"] is True and gone["stage"]["web_acl_arn"] is None
+    assert aws_web_acl_of(client, waf, api_id) == acl
+
+
+def test_web_acl_invalid_arn_fails_before_any_change(client, waf):
+    result = fail_module(api_gateway_rest_api, args(web_acl_arn=WEB_ACL.replace("regional/", "global/")))
+    assert "REGIONAL" in result["msg"]
+    assert aws_api(client) is None
+
+
+def test_web_acl_unknown_fails_with_hint(client, waf):
+    result = fail_module(api_gateway_rest_api, args(web_acl_arn=WEB_ACL))
+    assert "Could not associate stage prod" in result["msg"] and "REGIONAL web ACL in us-east-1" in result["msg"]
+    assert "WAFNonexistentItemException" in str(result)
+
+
+def test_web_acl_released_when_api_deleted(client, waf):
+    acl = make_web_acl(waf, "unit-a")
+    api_id = run_module(api_gateway_rest_api, args(web_acl_arn=acl))["rest_api"]["id"]
+    run_module(api_gateway_rest_api, {"name": NAME, "state": "absent", "web_acl_arn": acl})
+    assert waf.get_web_acl_for_resource(ResourceArn=stage_resource_arn(api_id)).get("WebACL") is None
+    summary = waf.list_web_acls(Scope="REGIONAL")["WebACLs"][0]
+    waf.delete_web_acl(Name=summary["Name"], Scope="REGIONAL", Id=summary["Id"], LockToken=summary["LockToken"])
+
+
+class _AccountClient:
+    """A stand-in API Gateway client whose UpdateAccount fails with ``errors`` first."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        self.calls = 0
+
+    def update_account(self, patchOperations):
+        self.calls += 1
+        if self.errors:
+            message = self.errors.pop(0)
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "BadRequestException", "Message": message}}, "UpdateAccount"
+            )
+        return {"cloudwatchRoleArn": patchOperations[0]["value"]}
+
+
+def test_update_account_role_waits_for_a_new_role():
+    fake = _AccountClient(["The role ARN does not have required permissions set to API Gateway"])
+    with mock.patch("time.sleep"):
+        api_gateway_rest_api.update_account_role(fake, ROLE_ARN)
+    assert fake.calls == 2
+
+
+def test_update_account_role_other_bad_request_fails_at_once():
+    fake = _AccountClient(["Invalid ARN specified in the request"])
+    with mock.patch("time.sleep"), pytest.raises(botocore.exceptions.ClientError, match="Invalid ARN"):
+        api_gateway_rest_api.update_account_role(fake, ROLE_ARN)
+    assert fake.calls == 1

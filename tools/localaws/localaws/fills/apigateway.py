@@ -4,6 +4,9 @@
   (``arn:aws:apigateway:<region>::/restapis/<id>``) fails with NotFoundException. The fill handles
   REST API and stage ARNs; other ARNs go to moto.
 - DeleteRestApi of an unknown id: HTTP 500 (KeyError). AWS: NotFoundException (404).
+- DeleteRestApi / DeleteStage leave the deleted stages in their WAFv2 web ACL's associations (so the web ACL
+  can never be deleted under the wafv2 fill's WAFAssociatedItemException check). AWS removes the association
+  with the stage.
 - CreateResource accepts a second child with the same pathPart under one parent. AWS: ConflictException (409).
 - DeleteResource leaves the resource's children behind (GetResources then fails). AWS deletes the
   resource with its descendants; the root resource cannot be deleted (BadRequestException).
@@ -36,6 +39,7 @@ from moto.apigateway.models import APIGatewayBackend, RestAPI, Stage
 from moto.apigateway.responses import APIGatewayResponse
 
 from . import patch
+from . import wafv2 as wafv2_fill
 
 
 class NotFoundException(_NotFoundException400):
@@ -107,9 +111,21 @@ def untag_resource(self: APIGatewayResponse):
     return 204, {}, ""
 
 
+def _stage_arns(backend: APIGatewayBackend, api_id: str, stage_names) -> set:
+    return {f"arn:aws:apigateway:{backend.region_name}::/restapis/{api_id}/stages/{name}" for name in stage_names}
+
+
 def delete_rest_api(self: APIGatewayBackend, function_id: str) -> RestAPI:
-    self.get_rest_api(function_id)  # NotFoundException for an unknown id
-    return delete_rest_api.original(self, function_id)
+    api = self.get_rest_api(function_id)  # NotFoundException for an unknown id
+    stages = _stage_arns(self, function_id, list(api.stages))
+    deleted = delete_rest_api.original(self, function_id)
+    wafv2_fill.forget_associations(self.account_id, stages)
+    return deleted
+
+
+def delete_stage(self: APIGatewayBackend, function_id: str, stage_name: str) -> None:
+    delete_stage.original(self, function_id, stage_name)
+    wafv2_fill.forget_associations(self.account_id, _stage_arns(self, function_id, [stage_name]))
 
 
 def create_resource(self: APIGatewayBackend, function_id: str, parent_resource_id: str, path_part: str):
@@ -195,6 +211,7 @@ def apply() -> None:
     patch(APIGatewayResponse, "tag_resource", tag_resource)
     patch(APIGatewayResponse, "untag_resource", untag_resource)
     patch(APIGatewayBackend, "delete_rest_api", delete_rest_api)
+    patch(APIGatewayBackend, "delete_stage", delete_stage)
     patch(APIGatewayBackend, "create_resource", create_resource)
     patch(APIGatewayBackend, "delete_resource", delete_resource)
     patch(APIGatewayBackend, "put_method", put_method)
