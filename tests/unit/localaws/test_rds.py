@@ -145,3 +145,21 @@ def test_delete_cluster_with_final_snapshot(rds, name, subnet_group):
     rds.delete_db_cluster(DBClusterIdentifier=name, FinalDBSnapshotIdentifier=name + "-final")
     snapshots = rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=name + "-final")["DBClusterSnapshots"]
     assert len(snapshots) == 1
+
+
+def automated_snapshots(rds, name):
+    snapshots = rds.describe_db_cluster_snapshots(SnapshotType="automated")["DBClusterSnapshots"]
+    return [snap for snap in snapshots if snap["DBClusterIdentifier"] == name]
+
+
+def test_delete_cluster_removes_its_automated_backups(rds, name, subnet_group):
+    create_cluster(rds, name, subnet_group)
+    assert automated_snapshots(rds, name), "moto records an automated snapshot at creation"
+    rds.delete_db_cluster(DBClusterIdentifier=name, SkipFinalSnapshot=True)
+    assert automated_snapshots(rds, name) == []
+
+
+def test_delete_cluster_keeps_automated_backups_when_asked(rds, name, subnet_group):
+    create_cluster(rds, name, subnet_group)
+    rds.delete_db_cluster(DBClusterIdentifier=name, SkipFinalSnapshot=True, DeleteAutomatedBackups=False)
+    assert automated_snapshots(rds, name)

@@ -148,7 +148,14 @@ def delete_db_cluster(self: Response) -> Any:
         raise InvalidParameterCombination("FinalDBSnapshotIdentifier can't be specified when SkipFinalSnapshot is enabled.")
     if not skip and not snapshot:
         raise InvalidParameterCombination("FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.")
-    return delete_db_cluster.original(self)
+    cluster_id = self._get_param("DBClusterIdentifier")
+    response = delete_db_cluster.original(self)
+    # AWS removes the cluster's automated backups with it unless DeleteAutomatedBackups is false; moto kept them.
+    if str(self._get_param("DeleteAutomatedBackups", "true")).lower() != "false":
+        snapshots = self.backend.cluster_snapshots
+        for name in [n for n, snap in snapshots.items() if snap.snapshot_type == "automated" and snap.cluster.db_cluster_identifier == cluster_id]:
+            del snapshots[name]
+    return response
 
 
 def _cluster_by_arn(backend: Backend, arn: str) -> Any:
