@@ -27,8 +27,8 @@ description:
     CloudWatch role in the region (O(cloudwatch_role_arn)); AWS refuses them otherwise.
   - Associates the stage with a WAFv2 web ACL (O(web_acl_arn)) with AssociateWebACL / DisassociateWebACL when
     the stage's C(webAclArn) (GetStage) differs. community.aws.wafv2_resources cannot do this idempotently for
-    a stage: it lists the web ACL's resources without C(ResourceType), which AWS answers with load balancers
-    only, so it re-associates on every run.
+    a stage, since it lists the web ACL's resources without C(ResourceType), which AWS answers with load
+    balancers only, so it re-associates on every run.
 author:
   - StreamFlix platform team (!UNKNOWN)
 options:

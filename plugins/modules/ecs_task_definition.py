@@ -18,7 +18,7 @@ description:
   - The declared definition is fingerprinted (SHA-256 of its canonical JSON) and the fingerprint is kept in the
     revision's C(streamflix:definition-sha256) tag, so a change of any field (CPU, memory, roles, image,
     secrets, volumes, health check) registers exactly one new revision, and nothing else does.
-  - With O(state=absent), deregisters every C(ACTIVE) revision of the family.
+  - With O(state=absent), deregisters every C(ACTIVE) revision of the family and deletes every inactive one.
   - community.aws.ecs_taskdefinition compares only some fields (a changed CPU or memory size registers nothing) and
     registers a new revision on every run for nested settings such as health checks and EFS volumes, which is
     why this module exists.
@@ -105,7 +105,7 @@ task_definition:
       description: The SHA-256 of the declared definition.
       type: str
 deregistered:
-  description: The ARNs deregistered by O(state=absent).
+  description: The ARNs deregistered or deleted by O(state=absent).
   returned: always
   type: list
   elements: str
@@ -195,15 +195,32 @@ def register(module, client, definition, digest):
     return {"arn": registered["taskDefinitionArn"], "family": registered["family"], "revision": registered["revision"], "fingerprint": digest}
 
 
-def deregister_all(module, client, arns):
+def family_arns(module, client, status):
+    try:
+        pages = client.get_paginator("list_task_definitions").paginate(familyPrefix=module.params["family"], status=status)
+        arns = [arn for page in pages for arn in page["taskDefinitionArns"]]
+    except aws_errors() as e:
+        module.fail_json_aws(e, msg="Could not list the task definitions of {0}".format(module.params["family"]))
+    return [arn for arn in arns if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == module.params["family"]]
+
+
+def remove_all(module, client, arns):
+    """Deregister the active revisions, then delete every inactive one, so nothing of the family is left."""
+    inactive = family_arns(module, client, "INACTIVE")
     if module.check_mode:
-        return arns
+        return arns + inactive
     for arn in arns:
         try:
             client.deregister_task_definition(taskDefinition=arn, aws_retry=True)
         except aws_errors() as e:
             module.fail_json_aws(e, msg="Could not deregister {0}".format(arn))
-    return arns
+    doomed = arns + inactive
+    for start in range(0, len(doomed), 10):  # DeleteTaskDefinitions takes at most 10
+        try:
+            client.delete_task_definitions(taskDefinitions=doomed[start:start + 10], aws_retry=True)
+        except aws_errors() as e:
+            module.fail_json_aws(e, msg="Could not delete the inactive revisions of {0}".format(module.params["family"]))
+    return doomed
 
 
 def main():
@@ -230,7 +247,7 @@ def main():
     current = latest(module, client, arns)
 
     if module.params["state"] == "absent":
-        deregistered = deregister_all(module, client, arns)
+        deregistered = remove_all(module, client, arns)
         module.exit_json(changed=bool(deregistered), task_definition={}, deregistered=deregistered, diff=dict(before=current or {}, after={}))
 
     definition = declared_definition(module.params)

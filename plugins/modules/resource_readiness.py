@@ -95,7 +95,15 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 READY = "available"
-FAILED_STATES = ("failed", "active_impaired", "create-failed", "incompatible-parameters", "incompatible-network", "inaccessible-encryption-credentials", "error")
+FAILED_STATES = (
+    "failed",
+    "active_impaired",
+    "create-failed",
+    "incompatible-parameters",
+    "incompatible-network",
+    "inaccessible-encryption-credentials",
+    "error",
+)
 
 
 @AWSRetry.jittered_backoff()

@@ -17,7 +17,9 @@ description:
   - Each setting left unset (C(null)) is left as it is on an existing topic; only the attributes that differ
     are sent (SetTopicAttributes, one per attribute).
   - community.aws.sns_topic cannot set C(KmsMasterKeyId), so a topic could not be encrypted with a customer
-    key, and it has no option to let CloudWatch alarms publish; that is why this module exists.
+    key, and it manages the topic policy only as a whole document (which has to name the topic ARN, and would
+    drop the account owner's default statement unless repeated); that is why this module exists. This module
+    manages one statement, letting CloudWatch alarms publish, and keeps the others.
   - SNS reports the key as it was given (id, ARN or alias); the module resolves both the current and the
     desired key to a key ARN with KMS DescribeKey before deciding that the key changed.
   - Email subscriptions wait for the recipient to confirm them (C(PendingConfirmation)). SNS gives a pending

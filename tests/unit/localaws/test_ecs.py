@@ -233,3 +233,12 @@ def test_update_cluster_settings_of_an_unknown_cluster_fails(client):
     ecs = client("ecs")
     with pytest.raises(ecs.exceptions.ClusterNotFoundException):
         ecs.update_cluster_settings(cluster="no-such-cluster", settings=[{"name": "containerInsights", "value": "enabled"}])
+
+
+def test_tagging_api_does_not_list_deleted_clusters(client, name):
+    ecs, tagging = client("ecs"), client("resourcegroupstaggingapi")
+    arn = ecs.create_cluster(clusterName=name, tags=[{"key": "Environment", "value": name}])["cluster"]["clusterArn"]
+    filters = [{"Key": "Environment", "Values": [name]}]
+    assert [r["ResourceARN"] for r in tagging.get_resources(TagFilters=filters)["ResourceTagMappingList"]] == [arn]
+    ecs.delete_cluster(cluster=name)
+    assert tagging.get_resources(TagFilters=filters)["ResourceTagMappingList"] == []

@@ -228,6 +228,15 @@ def resp_update_cluster_settings(self: Any) -> Any:
     return ActionResult({"cluster": updated})
 
 
+def backend_iter_tagged_resources(self: Any) -> Any:
+    """GetResources lists deleted clusters and services too; AWS does not list deleted resources."""
+    inactive = {c.arn for c in self.clusters.values() if getattr(c, "status", "ACTIVE") == "INACTIVE"}
+    inactive |= {s.physical_resource_id for s in self.services.values() if getattr(s, "status", "ACTIVE") == "INACTIVE"}
+    for resource in backend_iter_tagged_resources.original(self):
+        if resource.arn not in inactive:
+            yield resource
+
+
 def apply() -> None:
     patch(ecs_models.Cluster, "__init__", cluster_init)
     patch(ecs_models.Service, "__init__", service_init)
@@ -236,3 +245,4 @@ def apply() -> None:
     patch(ecs_models.EC2ContainerServiceBackend, "update_service", backend_update_service)
     patch(ecs_models.EC2ContainerServiceBackend, "list_services", backend_list_services)
     patch(ecs_responses.EC2ContainerServiceResponse, "update_cluster_settings", resp_update_cluster_settings)
+    patch(ecs_models.EC2ContainerServiceBackend, "iter_tagged_resources", backend_iter_tagged_resources)
