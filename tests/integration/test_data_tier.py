@@ -1,4 +1,4 @@
-"""The data tier on localaws: what a deploy makes, in-place changes from the inventory, and teardown.
+"""The data, processing and edge tiers on localaws: what a deploy makes, in-place changes, and teardown.
 
 One environment of its own: deployed once, checked through boto3, changed with -e overrides (as an inventory
 edit would), checked again (same resources, only the changed settings differ), then torn down.
@@ -18,7 +18,18 @@ CHANGES = {
     "streamflix_db_reader_count": 2,
     "streamflix_cache_snapshot_retention_days": 3,
     "streamflix_efs_transition_to_ia": "AFTER_60_DAYS",
+    "streamflix_ecs_cpu": 2048,
+    "streamflix_ecs_memory": 4096,
+    "streamflix_ecs_min_tasks": 3,
+    "streamflix_ecs_max_tasks": 6,
+    "streamflix_ecs_cpu_target": 60,
+    "streamflix_kinesis_shards": 4,
+    "streamflix_api_throttle_burst": 200,
+    "streamflix_api_throttle_rate": 120,
+    "streamflix_alarm_thresholds": {"api_5xx_count": 7},
 }
+# Autoscaling (or a person) moved the service to this count; a re-run must keep it (it is inside the new range).
+HAND_SET_DESIRED_COUNT = 4
 
 
 def names(suffix):
@@ -42,7 +53,27 @@ def data_state(aws, suffix):
     group = cache.describe_replication_groups(ReplicationGroupId=n["redis"])["ReplicationGroups"][0]
     file_system = next(fs for fs in efs.describe_file_systems()["FileSystems"] if fs.get("Name") == n["efs"])
     fs_id = file_system["FileSystemId"]
+    ecs, apigw = aws("ecs"), aws("apigateway")
+    service = ecs.describe_services(cluster="streamflix-cluster-" + suffix, services=["streamflix-service-" + suffix])["services"][0]
+    task_definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    targets = aws("application-autoscaling").describe_scalable_targets(
+        ServiceNamespace="ecs", ResourceIds=["service/streamflix-cluster-{0}/streamflix-service-{0}".format(suffix)]
+    )["ScalableTargets"]
+    policies = aws("application-autoscaling").describe_scaling_policies(
+        ServiceNamespace="ecs", ResourceId="service/streamflix-cluster-{0}/streamflix-service-{0}".format(suffix)
+    )["ScalingPolicies"]
+    api = next(a for a in apigw.get_rest_apis()["items"] if a["name"] == "streamflix-api-" + suffix)
+    stream = aws("kinesis").describe_stream_summary(StreamName="streamflix-ingest-" + suffix)["StreamDescriptionSummary"]
+    alarm = aws("cloudwatch").describe_alarms(AlarmNames=["streamflix-{0}-api-5xx".format(suffix)])["MetricAlarms"]
     return {
+        "service": service,
+        "task_definition": task_definition,
+        "scalable_target": targets[0] if targets else None,
+        "policies": {p["PolicyName"]: p for p in policies},
+        "api": api,
+        "stage": apigw.get_stage(restApiId=api["id"], stageName="v1"),
+        "stream": stream,
+        "api_5xx_alarm": alarm[0] if alarm else None,
         "cluster": cluster,
         "instances": instances,
         "group": group,
@@ -152,6 +183,7 @@ def test_job_state_schema_was_applied_once_through_the_data_api(environment, aws
 
 def test_inventory_changes_apply_in_place(environment, playbook, aws):
     suffix, before = environment["suffix"], environment["state"]
+    aws("ecs").update_service(cluster="streamflix-cluster-" + suffix, service="streamflix-service-" + suffix, desiredCount=HAND_SET_DESIRED_COUNT)
     extra = ["-e", json.dumps(CHANGES)]
     run = assert_succeeded(playbook("site", suffix, *extra))
     assert run.changed > 0
@@ -170,9 +202,74 @@ def test_inventory_changes_apply_in_place(environment, playbook, aws):
         assert after["cluster"][unchanged] == before["cluster"][unchanged]
     assert after["group"]["MemberClusters"] == before["group"]["MemberClusters"]
     assert after["mount_targets"] == before["mount_targets"]
+    # Processing and edge: a new task revision with the new size, the same service keeping the hand-set count,
+    # new autoscaling limits and CPU target, more shards, new throttling, the one alarm's new threshold.
+    assert (after["task_definition"]["cpu"], after["task_definition"]["memory"]) == ("2048", "4096")
+    assert after["task_definition"]["revision"] == before["task_definition"]["revision"] + 1
+    assert after["service"]["serviceArn"] == before["service"]["serviceArn"]
+    assert after["service"]["desiredCount"] == HAND_SET_DESIRED_COUNT
+    assert (after["scalable_target"]["MinCapacity"], after["scalable_target"]["MaxCapacity"]) == (3, 6)
+    cpu_policy = after["policies"]["cpu"]["TargetTrackingScalingPolicyConfiguration"]
+    assert cpu_policy["TargetValue"] == 60
+    assert after["policies"]["memory"] == before["policies"]["memory"]
+    assert after["stream"]["OpenShardCount"] == 4 and after["stream"]["StreamARN"] == before["stream"]["StreamARN"]
+    assert after["stage"]["methodSettings"]["*/*"]["throttlingBurstLimit"] == 200
+    assert after["stage"]["methodSettings"]["*/*"]["throttlingRateLimit"] == 120
+    assert after["stage"]["deploymentId"] == before["stage"]["deploymentId"]
+    assert after["api_5xx_alarm"]["Threshold"] == 7 and before["api_5xx_alarm"]["Threshold"] != 7
     # A re-run with the same inventory changes nothing more.
     again = assert_succeeded(playbook("site", suffix, *extra))
     assert again.changed == 0, again.changed_tasks()
+
+
+def test_processing_and_edge(environment, aws):
+    state, suffix = environment["state"], environment["suffix"]
+    key_arn = environment["key_arn"]
+    service, task = state["service"], state["task_definition"]
+    cluster = aws("ecs").describe_clusters(clusters=[service["clusterArn"]], include=["SETTINGS"])["clusters"][0]
+    assert {"name": "containerInsights", "value": "enabled"} in cluster["settings"]
+    network = service["networkConfiguration"]["awsvpcConfiguration"]
+    assert sorted(network["subnets"]) == environment["private"] and network["assignPublicIp"] == "DISABLED"
+    assert network["securityGroups"] == [environment["sg"]["streamflix-service-sg-" + suffix]]
+    assert service["launchType"] == "FARGATE" and service["loadBalancers"][0]["containerPort"] == 8080
+    assert service["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert (task["cpu"], task["memory"], task["networkMode"]) == ("1024", "2048", "awsvpc")
+    container = task["containerDefinitions"][0]
+    assert {s["name"] for s in container["secrets"]} == {"API_KEYS", "REDIS_AUTH_TOKEN", "APP_CONFIG", "DATABASE_CREDENTIALS"}
+    assert all(s["valueFrom"].startswith("arn:aws:secretsmanager:") for s in container["secrets"])
+    secret_values = [aws("secretsmanager").get_secret_value(SecretId=s["valueFrom"])["SecretString"] for s in container["secrets"][:2]]
+    assert not any(v in json.dumps(container["environment"]) for v in secret_values)
+    efs_volume = task["volumes"][0]["efsVolumeConfiguration"]
+    assert efs_volume["transitEncryption"] == "ENABLED" and efs_volume["authorizationConfig"]["iam"] == "ENABLED"
+    assert efs_volume["authorizationConfig"]["accessPointId"] == state["access_points"][0]["AccessPointId"]
+    for role in ("streamflix-task-" + suffix, "streamflix-task-exec-" + suffix):
+        iam = aws("iam")
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+            assert all(statement["Resource"] != "*" for statement in document["Statement"]), (role, document)
+    assert (state["scalable_target"]["MinCapacity"], state["scalable_target"]["MaxCapacity"]) == (2, 4)
+    assert state["policies"]["cpu"]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 70
+    assert set(state["policies"]) == {"cpu", "memory", "requests"}
+    stream = state["stream"]
+    assert stream["OpenShardCount"] == 2 and stream["RetentionPeriodHours"] >= 24
+    assert stream["EncryptionType"] == "KMS"
+    sqs = aws("sqs")
+    queue = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="streamflix-jobs-" + suffix)["QueueUrl"], AttributeNames=["All"])["Attributes"]
+    dlq = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName="streamflix-jobs-dlq-" + suffix)["QueueUrl"], AttributeNames=["All"])["Attributes"]
+    assert json.loads(queue["RedrivePolicy"])["deadLetterTargetArn"] == dlq["QueueArn"]
+    assert int(json.loads(queue["RedrivePolicy"])["maxReceiveCount"]) == 5
+    assert dlq["MessageRetentionPeriod"] == "1209600" and queue.get("KmsMasterKeyId") and dlq.get("KmsMasterKeyId")
+    assert state["api"]["endpointConfiguration"]["types"] == ["REGIONAL"]
+    paths = {r["path"] for r in aws("apigateway").get_resources(restApiId=state["api"]["id"])["items"]}
+    assert {"/content", "/{proxy+}"} <= paths
+    stage = state["stage"]
+    assert stage["methodSettings"]["*/*"]["throttlingBurstLimit"] == 100 and stage["tracingEnabled"] is True
+    assert "api-access" in stage["accessLogSettings"]["destinationArn"]
+    topic_arn = state["api_5xx_alarm"]["AlarmActions"][0]
+    assert aws("sns").get_topic_attributes(TopicArn=topic_arn)["Attributes"]["KmsMasterKeyId"] in (key_arn, "alias/streamflix-" + suffix)
+    alarms = aws("cloudwatch").describe_alarms(AlarmNamePrefix="streamflix-{0}-".format(suffix))["MetricAlarms"]
+    assert len(alarms) >= 12 and all(topic_arn in a["AlarmActions"] for a in alarms)
+    assert aws("cloudwatch").get_dashboard(DashboardName="streamflix-dashboard-" + suffix)["DashboardBody"]
 
 
 def test_teardown_leaves_no_data_tier(environment, playbook, aws, take_snapshot):
