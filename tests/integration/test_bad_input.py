@@ -71,6 +71,7 @@ def results(playbook, aws):
     for case, suffix in BAD_SUFFIXES.items():
         cases["suffix-" + case] = ("site", suffix, [], "streamflix_env_suffix")
     cases["teardown-suffix-upper-case"] = ("teardown", "Dev", [], "streamflix_env_suffix")
+    cases["teardown-protected-unconfirmed"] = ("teardown", unique_suffix("itbad"), extra(streamflix_protected=True), "streamflix_confirm_teardown")
     for case, (arguments, variable) in BAD_INPUTS.items():
         cases[case] = ("site", unique_suffix("itbad"), arguments, variable)
 
@@ -91,7 +92,7 @@ def results(playbook, aws):
     }
 
 
-ALL_CASES = ["suffix-" + case for case in BAD_SUFFIXES] + ["teardown-suffix-upper-case"] + list(BAD_INPUTS)
+ALL_CASES = ["suffix-" + case for case in BAD_SUFFIXES] + ["teardown-suffix-upper-case", "teardown-protected-unconfirmed"] + list(BAD_INPUTS)
 
 
 @pytest.mark.parametrize("case", ALL_CASES)
