@@ -36,9 +36,14 @@ def aws(endpoint) -> Callable[[str], object]:
 
 
 @pytest.fixture(scope="session")
-def playbook(endpoint, tmp_path_factory) -> Callable[..., PlaybookRun]:
+def outputs_dir(tmp_path_factory):
+    """Where the playbooks of this session write outputs/<suffix>.json (outputs/ in the checkout is for people)."""
+    return tmp_path_factory.mktemp("outputs")
+
+
+@pytest.fixture(scope="session")
+def playbook(endpoint, outputs_dir) -> Callable[..., PlaybookRun]:
     """playbook("site", suffix, "-e", "x=y") -> PlaybookRun (does not assert; see assert_succeeded)."""
-    outputs_dir = tmp_path_factory.mktemp("outputs")
 
     def runner(name: str, suffix: str | None, *extra: str) -> PlaybookRun:
         return run_playbook(endpoint, name, suffix, extra, outputs_dir=outputs_dir)

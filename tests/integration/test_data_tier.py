@@ -6,9 +6,14 @@ edit would), checked again (same resources, only the changed settings differ), t
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from integration_support import assert_succeeded, is_empty, leftovers, unique_suffix
 
@@ -27,6 +32,12 @@ CHANGES = {
     "streamflix_api_throttle_burst": 200,
     "streamflix_api_throttle_rate": 120,
     "streamflix_alarm_thresholds": {"api_5xx_count": 7},
+}
+# The optional edge features, switched on for this environment: WAF, alarm e-mails, HTTPS with a certificate.
+ALARM_EMAILS = ["ops@example.com", "oncall@example.com"]
+SHARD_LEVEL_METRICS = {
+    "IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords", "WriteProvisionedThroughputExceeded",
+    "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds",
 }
 # Autoscaling (or a person) moved the service to this count; a re-run must keep it (it is inside the new range).
 HAND_SET_DESIRED_COUNT = 4
@@ -85,17 +96,44 @@ def data_state(aws, suffix):
     }
 
 
+def import_certificate(aws, domain):
+    """A self-signed certificate imported into ACM, as a person would bring their own for the HTTPS listener."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return aws("acm").import_certificate(
+        Certificate=certificate.public_bytes(serialization.Encoding.PEM),
+        PrivateKey=key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+    )["CertificateArn"]
+
+
 @pytest.fixture(scope="module")
 def environment(playbook, aws):
     suffix = unique_suffix("itdata")
-    assert_succeeded(playbook("site", suffix))
+    edge = {
+        "streamflix_waf_enabled": True,
+        "streamflix_alarm_emails": ALARM_EMAILS,
+        "streamflix_certificate_arn": import_certificate(aws, suffix + ".media.example.com"),
+    }
+    assert_succeeded(playbook("site", suffix, "-e", json.dumps(edge)))
     key_arn = aws("kms").describe_key(KeyId=names(suffix)["alias"])["KeyMetadata"]["Arn"]
     vpc = aws("ec2").describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["streamflix-vpc-" + suffix]}])["Vpcs"][0]
     subnets = aws("ec2").describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
     private = sorted(s["SubnetId"] for s in subnets if {"Key": "Tier", "Value": "private"} in s.get("Tags", []))
     groups = aws("ec2").describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["SecurityGroups"]
     sg = {g["GroupName"]: g["GroupId"] for g in groups}
-    env = {"suffix": suffix, "key_arn": key_arn, "private": private, "sg": sg, "state": data_state(aws, suffix)}
+    public = sorted(s["SubnetId"] for s in subnets if {"Key": "Tier", "Value": "public"} in s.get("Tags", []))
+    env = {
+        "suffix": suffix, "key_arn": key_arn, "private": private, "public": public, "sg": sg, "edge": edge,
+        "state": data_state(aws, suffix),
+    }
     yield env
     assert_succeeded(playbook("teardown", suffix))
 
@@ -181,10 +219,105 @@ def test_job_state_schema_was_applied_once_through_the_data_api(environment, aws
     assert {"processing_jobs", "videos"} <= {record[0]["stringValue"] for record in tables["records"]}
 
 
+def test_kinesis_stream_publishes_shard_level_metrics_under_our_key(environment, aws):
+    stream = aws("kinesis").describe_stream_summary(StreamName="streamflix-ingest-" + environment["suffix"])["StreamDescriptionSummary"]
+    assert stream["EncryptionType"] == "KMS" and stream["KeyId"] in (environment["key_arn"], "alias/streamflix-" + environment["suffix"])
+    [monitoring] = stream["EnhancedMonitoring"]
+    assert set(monitoring["ShardLevelMetrics"]) == SHARD_LEVEL_METRICS
+
+
+def test_alb_is_internet_facing_in_the_public_subnets_with_https_and_a_redirect(environment, aws):
+    suffix, elbv2 = environment["suffix"], aws("elbv2")
+    [alb] = elbv2.describe_load_balancers(Names=["streamflix-alb-" + suffix])["LoadBalancers"]
+    assert alb["Scheme"] == "internet-facing" and alb["Type"] == "application"
+    assert sorted(zone["SubnetId"] for zone in alb["AvailabilityZones"]) == environment["public"]
+    assert alb["SecurityGroups"] == [environment["sg"]["streamflix-alb-sg-" + suffix]]
+    listeners = {listener["Port"]: listener for listener in elbv2.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]}
+    assert sorted(listeners) == [80, 443]
+    [redirect] = listeners[80]["DefaultActions"]
+    assert listeners[80]["Protocol"] == "HTTP" and redirect["Type"] == "redirect"
+    assert redirect["RedirectConfig"]["Protocol"] == "HTTPS" and redirect["RedirectConfig"]["Port"] == "443"
+    assert redirect["RedirectConfig"]["StatusCode"] == "HTTP_301"
+    https = listeners[443]
+    assert https["Protocol"] == "HTTPS"
+    assert [c["CertificateArn"] for c in https["Certificates"]] == [environment["edge"]["streamflix_certificate_arn"]]
+    [forward] = https["DefaultActions"]
+    [target_group] = elbv2.describe_target_groups(Names=["streamflix-tg-" + suffix])["TargetGroups"]
+    assert forward["Type"] == "forward" and forward["TargetGroupArn"] == target_group["TargetGroupArn"]
+    assert target_group["TargetType"] == "ip" and target_group["Port"] == 8080 and target_group["HealthCheckPath"] == "/"
+
+
+def test_app_log_group_keeps_the_inventory_retention_under_our_key(environment, aws):
+    [group] = aws("logs").describe_log_groups(logGroupNamePrefix="/streamflix/{0}/app".format(environment["suffix"]))["logGroups"]
+    assert group["logGroupName"] == "/streamflix/{0}/app".format(environment["suffix"])
+    assert group["retentionInDays"] == 7 and group["kmsKeyId"] == environment["key_arn"]
+    container = environment["state"]["task_definition"]["containerDefinitions"][0]
+    assert container["logConfiguration"]["logDriver"] == "awslogs"
+    assert container["logConfiguration"]["options"]["awslogs-group"] == group["logGroupName"]
+
+
+def test_waf_web_acl_rate_limits_per_ip_and_guards_the_stage(environment, aws):
+    suffix, wafv2 = environment["suffix"], aws("wafv2")
+    [summary] = [acl for acl in wafv2.list_web_acls(Scope="REGIONAL")["WebACLs"] if acl["Name"] == "streamflix-waf-" + suffix]
+    acl = wafv2.get_web_acl(Name=summary["Name"], Scope="REGIONAL", Id=summary["Id"])["WebACL"]
+    [rule] = acl["Rules"]
+    assert rule["Statement"]["RateBasedStatement"]["Limit"] == 2000
+    assert rule["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP" and "Block" in rule["Action"]
+    assert "Allow" in acl["DefaultAction"]
+    stage_arn = "arn:aws:apigateway:us-east-1::/restapis/{0}/stages/v1".format(environment["state"]["api"]["id"])
+    assert wafv2.get_web_acl_for_resource(ResourceArn=stage_arn)["WebACL"]["ARN"] == acl["ARN"]
+    assert environment["state"]["stage"]["webAclArn"] == acl["ARN"]
+
+
+def test_alarm_topic_has_exactly_the_inventory_email_subscriptions(environment, aws):
+    topic_arn = environment["state"]["api_5xx_alarm"]["AlarmActions"][0]
+    subscriptions = aws("sns").list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+    assert sorted((s["Protocol"], s["Endpoint"]) for s in subscriptions) == sorted(("email", e) for e in ALARM_EMAILS)
+
+
+def test_outputs_file_says_where_everything_is(environment, aws, outputs_dir):
+    suffix, state = environment["suffix"], environment["state"]
+    outputs = json.loads((outputs_dir / (suffix + ".json")).read_text())
+    cluster, group = state["cluster"], state["group"]
+    assert outputs["database"]["writer_endpoint"] == cluster["Endpoint"]
+    assert outputs["database"]["reader_endpoint"] == cluster["ReaderEndpoint"]
+    assert int(outputs["database"]["port"]) == cluster["Port"]
+    assert outputs["database"]["master_user_secret_arn"] == cluster["MasterUserSecret"]["SecretArn"]
+    assert outputs["cache"]["primary_endpoint"] == group["NodeGroups"][0]["PrimaryEndpoint"]["Address"]
+    assert int(outputs["cache"]["port"]) == group["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
+    [alb] = aws("elbv2").describe_load_balancers(Names=["streamflix-alb-" + suffix])["LoadBalancers"]
+    assert outputs["compute"]["alb_dns_name"] == alb["DNSName"]
+    assert (outputs["compute"]["cluster_name"], outputs["compute"]["service_name"]) == (
+        "streamflix-cluster-" + suffix, state["service"]["serviceName"])
+    api_id = state["api"]["id"]
+    assert outputs["api"]["rest_api_id"] == api_id and api_id in outputs["api"]["invoke_url"]
+    assert outputs["api"]["invoke_url"].endswith("/v1")
+    assert outputs["streaming"]["stream_name"] == state["stream"]["StreamName"]
+    assert outputs["streaming"]["stream_arn"] == state["stream"]["StreamARN"]
+    sqs = aws("sqs")
+    assert outputs["streaming"]["queue_url"] == sqs.get_queue_url(QueueName="streamflix-jobs-" + suffix)["QueueUrl"]
+    assert outputs["streaming"]["dlq_url"] == sqs.get_queue_url(QueueName="streamflix-jobs-dlq-" + suffix)["QueueUrl"]
+    assert outputs["storage"]["file_system_id"] == state["file_system"]["FileSystemId"]
+    assert outputs["storage"]["access_point_id"] == state["access_points"][0]["AccessPointId"]
+    assert outputs["monitoring"]["dashboard_name"] == "streamflix-dashboard-" + suffix
+    assert "#dashboards:name=streamflix-dashboard-" + suffix in outputs["monitoring"]["dashboard_url"]
+    # The app reads the same connection information from its config secret; no credential value is in either.
+    config = json.loads(aws("secretsmanager").get_secret_value(SecretId="streamflix-app-config-" + suffix)["SecretString"])
+    assert config["database"]["writer_endpoint"] == cluster["Endpoint"]
+    assert config["cache"]["primary_endpoint"] == outputs["cache"]["primary_endpoint"]
+    assert config["jobs_queue_url"] == outputs["streaming"]["queue_url"]
+    text = json.dumps(outputs) + json.dumps(config)
+    for secret in ("streamflix-api-keys-" + suffix, "streamflix-redis-auth-" + suffix, cluster["MasterUserSecret"]["SecretArn"]):
+        value = aws("secretsmanager").get_secret_value(SecretId=secret)["SecretString"]
+        assert value not in text
+        for part in json.loads(value).values() if value.startswith("{") else []:
+            assert str(part) not in text
+
+
 def test_inventory_changes_apply_in_place(environment, playbook, aws):
     suffix, before = environment["suffix"], environment["state"]
     aws("ecs").update_service(cluster="streamflix-cluster-" + suffix, service="streamflix-service-" + suffix, desiredCount=HAND_SET_DESIRED_COUNT)
-    extra = ["-e", json.dumps(CHANGES)]
+    extra = ["-e", json.dumps(dict(CHANGES, **environment["edge"]))]
     run = assert_succeeded(playbook("site", suffix, *extra))
     assert run.changed > 0
     after = data_state(aws, suffix)
