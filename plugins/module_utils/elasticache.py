@@ -407,6 +407,16 @@ def subnet_group_subnets(subnet_group):
 
 
 @AWSRetry.jittered_backoff()
+def describe_snapshot(client, name):
+    """The snapshot named ``name``, or None."""
+    try:
+        snapshots = client.describe_snapshots(SnapshotName=name)["Snapshots"]
+    except client.exceptions.SnapshotNotFoundFault:
+        return None
+    return snapshots[0] if snapshots else None
+
+
+@AWSRetry.jittered_backoff()
 def list_tags(client, arn):
     return client.list_tags_for_resource(ResourceName=arn).get("TagList", [])
 

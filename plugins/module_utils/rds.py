@@ -18,6 +18,9 @@ INSTANCE_CLASS = "db.serverless"
 # DBClusterIdentifier: 1-63 letters, digits or hyphens; a letter first; no trailing or double hyphen.
 IDENTIFIER_PATTERN = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$")
 IDENTIFIER_MAX_LENGTH = 63
+# DeleteDBCluster FinalDBSnapshotIdentifier: 1-255 letters, digits or hyphens; a letter first; no trailing or double
+# hyphen (AWS stores it in lower case).
+SNAPSHOT_IDENTIFIER_PATTERN = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)\Z")
 ACU_MAX = 256.0
 # Settings fixed at creation: a change means a new cluster, which the module never does on its own.
 IMMUTABLE = ("engine", "database_name", "master_username", "storage_encrypted", "kms_key_id", "master_user_secret_kms_key_id")
@@ -89,6 +92,12 @@ def input_errors(params):
             errors.append("final_snapshot_identifier cannot be used with skip_final_snapshot=true")
         if not params.get("skip_final_snapshot") and not params.get("final_snapshot_identifier"):
             errors.append("state=absent needs final_snapshot_identifier, or skip_final_snapshot=true to delete without a final snapshot")
+        final = params.get("final_snapshot_identifier")
+        if final and not SNAPSHOT_IDENTIFIER_PATTERN.match(final):
+            errors.append(
+                "final_snapshot_identifier {0!r} is not a valid DB cluster snapshot identifier: 1-255 letters, digits or "
+                "hyphens, starting with a letter, without a trailing or double hyphen".format(final)
+            )
         return errors
     low, high = params.get("min_capacity"), params.get("max_capacity")
     if not (low == 0 or _is_acu(low, 0.5)):
@@ -367,6 +376,15 @@ def describe_subnet_group(client, name):
     try:
         return client.describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"][0]
     except client.exceptions.DBSubnetGroupNotFoundFault:
+        return None
+
+
+@AWSRetry.jittered_backoff()
+def describe_cluster_snapshot(client, identifier):
+    """The DB cluster snapshot named ``identifier``, or None."""
+    try:
+        return client.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=identifier)["DBClusterSnapshots"][0]
+    except client.exceptions.DBClusterSnapshotNotFoundFault:
         return None
 
 

@@ -148,7 +148,12 @@ options:
     type: bool
     default: false
   final_snapshot_identifier:
-    description: With O(state=absent), the identifier of the final cluster snapshot taken before deletion.
+    description:
+      - With O(state=absent), the identifier of the final cluster snapshot AWS takes as it deletes the cluster.
+      - 1-255 letters, digits or hyphens, starting with a letter, without a trailing or double hyphen (DeleteDBCluster's
+        rule); AWS keeps it in lower case. The cluster's tags are copied to it when O(copy_tags_to_snapshot) is on.
+      - It must not name an existing snapshot; the module checks that before it changes anything, because AWS would only
+        refuse it after the instances were deleted. Include a date or time to delete the same cluster again later.
     type: str
   wait:
     description:
@@ -199,12 +204,12 @@ EXAMPLES = r"""
       Environment: dev
   register: database
 
-- name: Delete it with a final snapshot, lifting deletion protection first
+- name: Delete it with a final snapshot named for the time of deletion, lifting deletion protection first
   streamflix.media_platform.aurora_serverless_v2:
     cluster_identifier: streamflix-db-prod
     state: absent
     deletion_protection: false
-    final_snapshot_identifier: streamflix-db-prod-final
+    final_snapshot_identifier: "streamflix-db-prod-final-{{ now(utc=true, fmt='%Y%m%d%H%M%S') }}"
 """
 
 RETURN = r"""
@@ -324,6 +329,13 @@ cluster:
         publicly_accessible:
           description: Whether the instance is publicly accessible (always C(false) once converged).
           type: bool
+final_snapshot_identifier:
+  description:
+    - With O(state=absent), the identifier of the final DB cluster snapshot this run had AWS take as it deleted the
+      cluster (in check mode, would have); C(null) when no cluster was deleted or without a final snapshot.
+  returned: always
+  type: str
+  sample: streamflix-db-prod-final-20250101120000
 changes:
   description: What the module changed (or, in check mode, would change), in order.
   returned: always
@@ -358,6 +370,7 @@ class Run:
         self.identifier = identifier
         self.deadline = time.time() + module.params["wait_timeout"]
         self.changes = []
+        self.final_snapshot = None  # the final snapshot's identifier, once the cluster is deleted with one
 
     def call(self, description, function, *args):
         """Record ``description``; in check mode call nothing, else call ``function`` and fail with the description."""
@@ -597,10 +610,23 @@ def ensure_present(run, params):
 # ---------------------------------------------------------------- absent
 
 
+def check_final_snapshot_is_free(run, final):
+    """Fail before any change when the final snapshot's identifier is taken: AWS would refuse DeleteDBCluster only after
+    the instances were already gone."""
+    existing = run.read("look for DB cluster snapshot " + final, rds.describe_cluster_snapshot, final.lower())
+    if existing:
+        run.module.fail_json(
+            msg="Cluster {0} was not deleted: a DB cluster snapshot named {1} already exists (of cluster {2}). Give "
+            "final_snapshot_identifier a name no snapshot has yet.".format(run.identifier, final, existing.get("DBClusterIdentifier"))
+        )
+
+
 def ensure_absent(run, params):
     cluster, instance_entries, group = read_state(run)
     before = current_view(run, cluster, instance_entries, group)
     if cluster and cluster.get("Status") != "deleting":
+        if params["final_snapshot_identifier"]:
+            check_final_snapshot_is_free(run, params["final_snapshot_identifier"])
         if before["deletion_protection"]:
             if params["deletion_protection"] is not False:
                 run.module.fail_json(
@@ -616,6 +642,7 @@ def ensure_absent(run, params):
         final = params["final_snapshot_identifier"]
         snapshot = "with final snapshot " + final if final else "without a final snapshot"
         run.call("delete cluster {0} {1}".format(run.identifier, snapshot), rds.delete_cluster, run.identifier, final)
+        run.final_snapshot = final.lower() if final else None  # AWS keeps snapshot identifiers in lower case
     if group:
         if cluster and not run.module.check_mode:
             # AWS refuses to delete a subnet group in use: the cluster must be gone first.
@@ -676,7 +703,13 @@ def main():
     else:
         changed, before, after = ensure_present(run, resolve_keys(module, params))
 
-    module.exit_json(changed=changed, cluster=after, changes=run.changes, diff=dict(before=before, after=after))
+    module.exit_json(
+        changed=changed,
+        cluster=after,
+        changes=run.changes,
+        final_snapshot_identifier=run.final_snapshot,
+        diff=dict(before=before, after=after),
+    )
 
 
 if __name__ == "__main__":

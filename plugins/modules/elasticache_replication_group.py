@@ -139,7 +139,11 @@ options:
     description: The weekly UTC maintenance range, such as C(sun:05:00-sun:06:00). Changed in place.
     type: str
   final_snapshot_identifier:
-    description: With O(state=absent), the name of a snapshot AWS takes before deleting the group.
+    description:
+      - With O(state=absent), the name of a snapshot AWS takes (from the primary) before deleting the group.
+      - It must not name an existing snapshot (AWS never overwrites one); the module checks that before it changes
+        anything. Include a date or time to delete a group of the same name again later.
+      - Ignored for a group already being deleted.
     type: str
   wait:
     description:
@@ -197,11 +201,11 @@ EXAMPLES = r"""
     auth_token_update_strategy: ROTATE
   no_log: true
 
-- name: Remove it with a final snapshot, and its subnet group
+- name: Remove it with a final snapshot named for the time of deletion, and its subnet group
   streamflix.media_platform.elasticache_replication_group:
     replication_group_id: streamflix-redis-dev
     state: absent
-    final_snapshot_identifier: streamflix-redis-dev-final
+    final_snapshot_identifier: "streamflix-redis-dev-final-{{ now(utc=true, fmt='%Y%m%d%H%M%S') }}"
 """
 
 RETURN = r"""
@@ -309,6 +313,13 @@ changes:
   type: list
   elements: str
   sample: [node_type, num_cache_clusters]
+final_snapshot_identifier:
+  description:
+    - With O(state=absent), the name of the final snapshot this run had AWS take as it deleted the group (in check mode,
+      would have); C(null) when no group was deleted or without O(final_snapshot_identifier).
+  returned: always
+  type: str
+  sample: streamflix-redis-prod-final-20250101120000
 replacement_needed:
   description:
     - The settings that differ but need a new replication group; the module then fails and changes nothing.
@@ -606,14 +617,34 @@ def delete_owned_subnet_group(module, client, group_id, deadline, deleted_group)
             module.fail_json_aws(e, msg="Could not delete cache subnet group {0}".format(group_id))
 
 
+def check_final_snapshot_is_free(module, client, group_id, name):
+    """Fail before any change when a snapshot already has the final snapshot's name (AWS: SnapshotAlreadyExistsFault)."""
+    try:
+        existing = ec.describe_snapshot(client, name)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not look for snapshot {0}".format(name))
+    if existing:
+        module.fail_json(
+            msg="Replication group {0} was not deleted: a snapshot named {1} already exists (of {2}). Give "
+            "final_snapshot_identifier a name no snapshot has yet.".format(
+                group_id, name, existing.get("ReplicationGroupId") or existing.get("CacheClusterId")
+            ),
+            replacement_needed=[],
+        )
+
+
 def ensure_absent(module, client):
-    """Returns (changed, before, after, changes)."""
+    """Returns (changed, before, after, changes, final snapshot name or None)."""
     group_id = module.params["replication_group_id"]
+    final_snapshot = module.params["final_snapshot_identifier"]
     group, current = read(module, client, group_id)
     deadline = Deadline(module.params["wait_timeout"])
-    changes = []
+    changes, taken = [], None
     if group is not None:
         if current["status"] != "deleting":  # one already being deleted is not a change of this run
+            if final_snapshot:
+                check_final_snapshot_is_free(module, client, group_id, final_snapshot)
+                taken = final_snapshot
             changes.append("delete")
         if not module.check_mode:
             if current["status"] != "deleting":
@@ -628,7 +659,7 @@ def ensure_absent(module, client):
             if module.params["wait"]:
                 wait_until(module, client, group_id, "replication_group_deleted", deadline, "deleting it")
     changes.extend(delete_owned_subnet_group(module, client, group_id, deadline, group is not None))
-    return bool(changes), current, {}, changes
+    return bool(changes), current, {}, changes, taken
 
 
 def main():
@@ -671,8 +702,9 @@ def main():
         module.fail_json(msg="Invalid options: " + "; ".join(problems), replacement_needed=[])
     client = module.client("elasticache", retry_decorator=AWSRetry.jittered_backoff())
 
+    final_snapshot = None
     if module.params["state"] == "absent":
-        changed, before, after, changes = ensure_absent(module, client)
+        changed, before, after, changes, final_snapshot = ensure_absent(module, client)
     else:
         changed, before, after, changes = ensure_present(module, client)
 
@@ -680,6 +712,7 @@ def main():
         changed=changed,
         replication_group=after,
         changes=changes,
+        final_snapshot_identifier=final_snapshot,
         replacement_needed=[],
         diff=dict(before=before, after=after),
     )

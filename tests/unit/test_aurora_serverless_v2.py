@@ -56,6 +56,14 @@ def params(**extra):
         ({"state": "absent", "final_snapshot_identifier": "snap"}, None),
         ({"state": "absent"}, "needs final_snapshot_identifier, or skip_final_snapshot=true"),
         ({"state": "absent", "skip_final_snapshot": True, "final_snapshot_identifier": "s"}, "cannot be used with skip_final_snapshot"),
+        ({"state": "absent", "final_snapshot_identifier": "Streamflix-Aurora-Prod-Final-20250101120000"}, None),
+        ({"state": "absent", "final_snapshot_identifier": "s" * 255}, None),
+        ({"state": "absent", "final_snapshot_identifier": "s" * 256}, "is not a valid DB cluster snapshot identifier"),
+        ({"state": "absent", "final_snapshot_identifier": "1final"}, "is not a valid DB cluster snapshot identifier"),
+        ({"state": "absent", "final_snapshot_identifier": "final--1"}, "is not a valid DB cluster snapshot identifier"),
+        ({"state": "absent", "final_snapshot_identifier": "final-"}, "is not a valid DB cluster snapshot identifier"),
+        ({"state": "absent", "final_snapshot_identifier": "final_1"}, "is not a valid DB cluster snapshot identifier"),
+        ({"state": "absent", "final_snapshot_identifier": "final-1\n"}, "is not a valid DB cluster snapshot identifier"),
     ],
 )
 def test_input_errors(change, fragment):
@@ -671,16 +679,77 @@ def test_absent_removes_readers_writer_cluster_and_subnet_group(world):
     assert result["cluster"] == {}
     assert result["diff"]["before"]["identifier"] == CLUSTER
     assert result["diff"]["after"] == {}
+    assert result["final_snapshot_identifier"] is None
     assert world["rds"].describe_db_cluster_snapshots(DBClusterIdentifier=CLUSTER, SnapshotType="manual")["DBClusterSnapshots"] == []
+
+
+def manual_snapshots(world):
+    found = world["rds"].describe_db_cluster_snapshots(DBClusterIdentifier=CLUSTER, SnapshotType="manual")["DBClusterSnapshots"]
+    return {s["DBClusterSnapshotIdentifier"]: s for s in found}
 
 
 def test_absent_with_final_snapshot(world):
     run_module(aurora_serverless_v2, args(world))
     result = run_module(aurora_serverless_v2, absent(skip_final_snapshot=False, final_snapshot_identifier=CLUSTER + "-final"))
     assert "delete cluster {0} with final snapshot {0}-final".format(CLUSTER) in result["changes"]
+    assert result["final_snapshot_identifier"] == CLUSTER + "-final"
     assert aws_cluster(world) is None
     snapshots = world["rds"].describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=CLUSTER + "-final")["DBClusterSnapshots"]
     assert len(snapshots) == 1
+    assert snapshots[0]["TagList"] == [{"Key": k, "Value": v} for k, v in sorted(TAGS.items())]  # copy_tags_to_snapshot
+
+
+def test_absent_with_final_snapshot_twice_takes_one_snapshot(world):
+    run_module(aurora_serverless_v2, args(world))
+    final = absent(skip_final_snapshot=False, final_snapshot_identifier=CLUSTER + "-final-20250101120000")
+    run_module(aurora_serverless_v2, final)
+    second = run_module(aurora_serverless_v2, dict(final, final_snapshot_identifier=CLUSTER + "-final-20250101120500"))
+    assert second["changed"] is False and second["changes"] == []
+    assert second["final_snapshot_identifier"] is None
+    assert list(manual_snapshots(world)) == [CLUSTER + "-final-20250101120000"]
+
+
+def test_absent_refuses_a_final_snapshot_name_in_use_before_any_change(world):
+    run_module(aurora_serverless_v2, args(world, deletion_protection=True))
+    world["rds"].create_db_cluster_snapshot(DBClusterIdentifier=CLUSTER, DBClusterSnapshotIdentifier=CLUSTER + "-final")
+    result = fail_module(aurora_serverless_v2, absent(skip_final_snapshot=False, final_snapshot_identifier=CLUSTER + "-final", deletion_protection=False))
+    assert "a DB cluster snapshot named {0}-final already exists".format(CLUSTER) in result["msg"]
+    assert "final_snapshot_identifier" in result["msg"]
+    cluster = aws_cluster(world)
+    assert cluster["Status"] == "available" and cluster["DeletionProtection"] is True
+    assert len(aws_instances(world)) == 2
+    assert aws_subnet_group(world) is not None
+
+
+def test_check_mode_absent_with_final_snapshot_takes_none(world):
+    run_module(aurora_serverless_v2, args(world, deletion_protection=True))
+    final = absent(skip_final_snapshot=False, final_snapshot_identifier=CLUSTER + "-final", deletion_protection=False)
+    result = run_module(aurora_serverless_v2, final, check_mode=True)
+    assert result["changed"] is True
+    assert result["final_snapshot_identifier"] == CLUSTER + "-final"
+    assert result["changes"][0] == "lift the deletion protection of " + CLUSTER
+    assert "delete cluster {0} with final snapshot {0}-final".format(CLUSTER) in result["changes"]
+    assert manual_snapshots(world) == {}
+    assert aws_cluster(world)["DeletionProtection"] is True
+    assert len(aws_instances(world)) == 2
+
+
+def test_absent_refuses_a_protected_cluster_and_takes_no_snapshot(world):
+    run_module(aurora_serverless_v2, args(world, deletion_protection=True))
+    result = fail_module(aurora_serverless_v2, absent(skip_final_snapshot=False, final_snapshot_identifier=CLUSTER + "-final"))
+    assert "deletion protection on" in result["msg"]
+    assert manual_snapshots(world) == {}
+    assert aws_cluster(world)["DeletionProtection"] is True
+    assert len(aws_instances(world)) == 2
+
+
+def test_absent_lifts_protection_and_skips_the_snapshot_when_asked(world):
+    run_module(aurora_serverless_v2, args(world, deletion_protection=True))
+    result = run_module(aurora_serverless_v2, absent(deletion_protection=False, skip_final_snapshot=True))
+    assert "delete cluster {0} without a final snapshot".format(CLUSTER) in result["changes"]
+    assert result["final_snapshot_identifier"] is None
+    assert aws_cluster(world) is None
+    assert manual_snapshots(world) == {}
 
 
 def test_absent_twice_is_unchanged(world):

@@ -724,8 +724,52 @@ def test_absent_deletes_group_then_subnet_group(world, calls):
     assert result["replication_group"] == {}
     assert result["diff"] == {"before": created["replication_group"], "after": {}}
     assert aws_group(world) is None and aws_subnet_group(world) is None
+    assert result["final_snapshot_identifier"] == "streamflix-redis-unit-final"
     snapshots = world["ecc"].describe_snapshots(SnapshotName="streamflix-redis-unit-final")["Snapshots"]
     assert [s["ReplicationGroupId"] for s in snapshots] == [GROUP_ID]
+
+
+def group_snapshots(world):
+    return sorted(s["SnapshotName"] for s in world["ecc"].describe_snapshots(ReplicationGroupId=GROUP_ID)["Snapshots"])
+
+
+def test_absent_without_final_snapshot_takes_none(world):
+    run_module(module, args(world))
+    result = run_module(module, ABSENT)
+    assert result["changed"] is True and result["final_snapshot_identifier"] is None
+    assert aws_group(world) is None
+    assert group_snapshots(world) == []
+
+
+def test_absent_with_final_snapshot_twice_takes_one_snapshot(world):
+    run_module(module, args(world))
+    run_module(module, dict(ABSENT, final_snapshot_identifier="streamflix-redis-unit-final-20250101120000"))
+    second = run_module(module, dict(ABSENT, final_snapshot_identifier="streamflix-redis-unit-final-20250101120500"))
+    assert second["changed"] is False and second["changes"] == []
+    assert second["final_snapshot_identifier"] is None
+    assert group_snapshots(world) == ["streamflix-redis-unit-final-20250101120000"]
+
+
+def test_absent_refuses_a_final_snapshot_name_in_use_before_any_change(world, calls):
+    run_module(module, args(world))
+    world["ecc"].create_snapshot(ReplicationGroupId=GROUP_ID, SnapshotName="streamflix-redis-unit-final")
+    del calls[:]
+    for check_mode in (True, False):
+        result = fail_module(module, dict(ABSENT, final_snapshot_identifier="streamflix-redis-unit-final"), check_mode=check_mode)
+        assert "a snapshot named streamflix-redis-unit-final already exists" in result["msg"]
+        assert "final_snapshot_identifier" in result["msg"]
+    assert calls == []
+    assert aws_group(world)["Status"] == "available" and aws_subnet_group(world) is not None
+
+
+def test_check_mode_absent_with_final_snapshot_takes_none(world, calls):
+    run_module(module, args(world))
+    del calls[:]
+    result = run_module(module, dict(ABSENT, final_snapshot_identifier="streamflix-redis-unit-final"), check_mode=True)
+    assert result["changed"] is True and result["changes"] == ["delete", "delete_subnet_group"]
+    assert result["final_snapshot_identifier"] == "streamflix-redis-unit-final"
+    assert calls == []
+    assert aws_group(world) is not None and group_snapshots(world) == []
 
 
 def test_absent_twice_is_unchanged(world):

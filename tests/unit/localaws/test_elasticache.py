@@ -178,6 +178,25 @@ def test_final_snapshot_is_kept(ecc, name):
     assert snapshot["SnapshotStatus"] == "available"
 
 
+def test_final_snapshot_is_found_by_the_deleted_groups_id(ecc, name):
+    create_group(ecc, name)
+    ecc.delete_replication_group(ReplicationGroupId=name, FinalSnapshotIdentifier=f"{name}-final-20250101120000")
+    snapshots = ecc.describe_snapshots(ReplicationGroupId=name)["Snapshots"]
+    assert [(s["SnapshotName"], s["SnapshotSource"]) for s in snapshots] == [(f"{name}-final-20250101120000", "manual")]
+    assert [s["SnapshotName"] for s in ecc.describe_snapshots(ReplicationGroupId=name, SnapshotSource="user")["Snapshots"]] == [
+        f"{name}-final-20250101120000"
+    ]
+    assert ecc.describe_snapshots(ReplicationGroupId=name, SnapshotSource="system")["Snapshots"] == []
+    ecc.delete_snapshot(SnapshotName=f"{name}-final-20250101120000")
+    assert ecc.describe_snapshots(ReplicationGroupId=name)["Snapshots"] == []
+
+
+def test_describe_snapshots_of_an_unknown_cache_cluster_is_not_found(ecc, name):
+    with pytest.raises(ClientError) as excinfo:
+        ecc.describe_snapshots(CacheClusterId=f"{name}-001")
+    assert error_of(excinfo) == ("CacheClusterNotFound", 404)
+
+
 def test_final_snapshot_name_in_use_keeps_the_group(ecc, name):
     create_group(ecc, f"{name}-a")
     create_group(ecc, f"{name}-b")

@@ -147,6 +147,62 @@ def test_delete_cluster_with_final_snapshot(rds, name, subnet_group):
     assert len(snapshots) == 1
 
 
+@pytest.mark.parametrize("identifier", ["1final", "final_snapshot", "final--snapshot", "final-", "f" * 256])
+def test_delete_cluster_refuses_an_invalid_final_snapshot_identifier(rds, name, subnet_group, identifier):
+    create_cluster(rds, name, subnet_group)
+    with pytest.raises(ClientError) as excinfo:
+        rds.delete_db_cluster(DBClusterIdentifier=name, FinalDBSnapshotIdentifier=identifier)
+    assert error_of(excinfo) == ("InvalidParameterValue", 400)
+    assert describe(rds, name)["Status"] == "available"
+    assert rds.describe_db_cluster_snapshots(DBClusterIdentifier=name, SnapshotType="manual")["DBClusterSnapshots"] == []
+
+
+@pytest.mark.parametrize("identifier", ["f", "Final-Snapshot-20250101120000", "f" * 255])
+def test_delete_cluster_accepts_a_valid_final_snapshot_identifier(rds, name, subnet_group, identifier):
+    create_cluster(rds, name, subnet_group)
+    rds.delete_db_cluster(DBClusterIdentifier=name, FinalDBSnapshotIdentifier=identifier)
+    [snapshot] = rds.describe_db_cluster_snapshots(DBClusterIdentifier=name, SnapshotType="manual")["DBClusterSnapshots"]
+    assert snapshot["DBClusterSnapshotIdentifier"] == identifier.lower()  # "stored as a lowercase string"
+    rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=identifier.lower())
+
+
+def test_final_snapshot_is_kept_with_the_cluster_tags_when_copy_tags_to_snapshot(rds, name, subnet_group):
+    tags = [{"Key": "Environment", "Value": name}]
+    create_cluster(rds, name, subnet_group, CopyTagsToSnapshot=True, Tags=tags)
+    rds.delete_db_cluster(DBClusterIdentifier=name, FinalDBSnapshotIdentifier=name + "-final")
+    with pytest.raises(ClientError) as excinfo:
+        describe(rds, name)
+    assert error_of(excinfo)[0] == "DBClusterNotFoundFault"
+    [snapshot] = rds.describe_db_cluster_snapshots(DBClusterIdentifier=name, SnapshotType="manual")["DBClusterSnapshots"]
+    assert (snapshot["DBClusterSnapshotIdentifier"], snapshot["Status"]) == (name + "-final", "available")
+    assert snapshot["TagList"] == tags
+
+
+def test_final_snapshot_identifier_in_use_keeps_the_cluster(rds, name, subnet_group):
+    create_cluster(rds, name, subnet_group)
+    rds.create_db_cluster_snapshot(DBClusterIdentifier=name, DBClusterSnapshotIdentifier=name + "-taken")
+    with pytest.raises(ClientError) as excinfo:
+        rds.delete_db_cluster(DBClusterIdentifier=name, FinalDBSnapshotIdentifier=name + "-taken")
+    assert error_of(excinfo) == ("DBClusterSnapshotAlreadyExistsFault", 400)
+    assert describe(rds, name)["Status"] == "available"
+
+
+@pytest.mark.parametrize("with_snapshot", [False, True])
+def test_delete_cluster_with_deletion_protection_is_refused(rds, name, subnet_group, with_snapshot):
+    extra = {"FinalDBSnapshotIdentifier": name + "-final"} if with_snapshot else {"SkipFinalSnapshot": True}
+    create_cluster(rds, name, subnet_group, DeletionProtection=True)
+    with pytest.raises(ClientError) as excinfo:
+        rds.delete_db_cluster(DBClusterIdentifier=name, **extra)
+    assert error_of(excinfo) == ("InvalidParameterCombination", 400)
+    assert describe(rds, name)["DeletionProtection"] is True
+    assert rds.describe_db_cluster_snapshots(DBClusterIdentifier=name, SnapshotType="manual")["DBClusterSnapshots"] == []
+    rds.modify_db_cluster(DBClusterIdentifier=name, DeletionProtection=False, ApplyImmediately=True)
+    rds.delete_db_cluster(DBClusterIdentifier=name, **extra)
+    with pytest.raises(ClientError) as excinfo:
+        describe(rds, name)
+    assert error_of(excinfo)[0] == "DBClusterNotFoundFault"
+
+
 def automated_snapshots(rds, name):
     snapshots = rds.describe_db_cluster_snapshots(SnapshotType="automated")["DBClusterSnapshots"]
     return [snap for snap in snapshots if snap["DBClusterIdentifier"] == name]

@@ -8,6 +8,9 @@
 - ModifyReplicationGroup ignores SnapshotWindow and most other settings.
 - IncreaseReplicaCount / DecreaseReplicaCount are not implemented (HTTP 500).
 - ModifyCacheSubnetGroup is not implemented (HTTP 500).
+- DescribeSnapshots with the ReplicationGroupId of a deleted group answers
+  ReplicationGroupNotFoundFault (not among the operation's errors) instead of
+  listing the group's snapshots, so a final snapshot cannot be found by its group.
 - Replication groups lack the ReaderEndpoint; member clusters lack the
   CacheParameterGroup and always say Engine "redis".
 
@@ -327,6 +330,20 @@ def _remove_replication_group(self: Backend, rg: Any, retain_primary: bool) -> N
     self.tagging_service.delete_all_tags_for_resource(rg.arn)
 
 
+def describe_snapshots(self: Backend, replication_group_id: str | None = None, **kwargs: Any) -> list[Any]:
+    """Snapshots outlive their replication group: filter by its id even when the group is gone."""
+    gone = replication_group_id and replication_group_id not in self.replication_groups
+    if gone and not kwargs.get("snapshot_name") and not kwargs.get("cache_cluster_id"):
+        given = (kwargs.get("snapshot_source") or "").lower()  # SnapshotSource: "system" or "user"
+        source = {"system": "automated", "user": "manual"}.get(given, given)
+        return [
+            snapshot
+            for snapshot in self.snapshots.values()
+            if snapshot.replication_group_id == replication_group_id and (not source or snapshot.snapshot_source == source)
+        ]
+    return describe_snapshots.original(self, replication_group_id=replication_group_id, **kwargs)
+
+
 # --------------------------------------------------------------------------- responses
 def resp_delete_cache_subnet_group(self: Response) -> ActionResult:
     self.elasticache_backend.delete_cache_subnet_group(self._get_param("CacheSubnetGroupName"))
@@ -514,6 +531,7 @@ def resp_decrease_replica_count(self: Response) -> ActionResult:
 
 
 def apply() -> None:
+    patch(Backend, "describe_snapshots", describe_snapshots)
     patch(Backend, "delete_cache_subnet_group", delete_cache_subnet_group)
     patch(Response, "delete_cache_subnet_group", resp_delete_cache_subnet_group)
     patch(Backend, "modify_cache_subnet_group", modify_cache_subnet_group)

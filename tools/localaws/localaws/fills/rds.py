@@ -8,7 +8,7 @@
 - ModifyDBSubnetGroup drops the group from the backend (it is popped and never put back).
 - DeleteDBSubnetGroup deletes a group that a cluster or an instance still uses.
 - DeleteDBCluster ignores ``SkipFinalSnapshot``: neither a skip nor a snapshot identifier, or both,
-  is accepted.
+  is accepted; any ``FinalDBSnapshotIdentifier`` is accepted (``1abc``, ``a_b``, 300 characters).
 - An aurora-postgresql cluster reports the parameter group ``default.aurora8.0`` (a MySQL one).
 
 Reference: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/ (EnableHttpEndpoint,
@@ -17,6 +17,7 @@ ModifyDBCluster, ServerlessV2ScalingConfiguration, DeleteDBSubnetGroup, DeleteDB
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from moto.core.responses import ActionResult
@@ -36,6 +37,9 @@ LOG_TYPES = {
 }
 DATA_API_ENGINES = ("aurora-postgresql", "aurora-mysql")
 ACU_MAX = 256.0
+# DeleteDBCluster FinalDBSnapshotIdentifier: "Must be 1 to 255 letters, numbers, or hyphens. First character must be
+# a letter. Can't end with a hyphen or contain two consecutive hyphens."
+SNAPSHOT_IDENTIFIER = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)\Z")
 
 
 class ResourceNotFoundFault(RDSClientError):
@@ -148,6 +152,12 @@ def delete_db_cluster(self: Response) -> Any:
         raise InvalidParameterCombination("FinalDBSnapshotIdentifier can't be specified when SkipFinalSnapshot is enabled.")
     if not skip and not snapshot:
         raise InvalidParameterCombination("FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.")
+    if snapshot and not SNAPSHOT_IDENTIFIER.match(snapshot):
+        raise InvalidParameterValue(
+            "The parameter FinalDBSnapshotIdentifier is not a valid identifier. Identifiers must begin with a letter; "
+            "must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two "
+            "consecutive hyphens."
+        )
     cluster_id = self._get_param("DBClusterIdentifier")
     response = delete_db_cluster.original(self)
     # AWS removes the cluster's automated backups with it unless DeleteAutomatedBackups is false; moto kept them.

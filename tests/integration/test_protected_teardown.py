@@ -1,0 +1,228 @@
+"""Protected teardown: confirmation, deletion protection lifted only when confirmed, final snapshots, re-runs.
+
+One environment, deployed once as prod would be (`streamflix_protected` and `streamflix_deletion_protection` on),
+goes through every step in the module fixture: AWS itself refuses to delete the cluster; three unconfirmed teardowns
+(the environment marked protected, a confirmation naming another suffix, and the inventory's plain local settings
+with only the live cluster protected) are refused before anything changes; the confirmed teardown removes everything
+but the two final snapshots; a second confirmed teardown changes nothing. The snapshots are deleted with boto3 at
+the end.
+
+The explicitly skipped path (-e streamflix_skip_final_snapshots=true) runs on a second, data-tier-only environment
+(`--tags network,security,secrets,database,cache`, not a full deploy), deployed with the same protected settings and
+torn down (confirmed, same tags) in the background while the main one goes through its steps: everything goes, the
+deletion protection is lifted, and no snapshot is taken.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import botocore.exceptions
+import pytest
+
+from integration_support import assert_succeeded, is_empty, leftovers, unique_suffix
+
+PROTECTED = {"streamflix_protected": True, "streamflix_deletion_protection": True}
+DATA_TIER_TAGS = "network,security,secrets,database,cache"
+# Any task of a role other than preflight: the refused teardowns must not reach one.
+ROLE_TASK = re.compile(r"^TASK \[streamflix\.media_platform\.(?!preflight : )", re.MULTILINE)
+
+
+def extra(**variables):
+    """-e in JSON form, so booleans stay booleans."""
+    return ["-e", json.dumps(dict(PROTECTED, **variables))]
+
+
+def aurora_name(suffix):
+    return "streamflix-aurora-" + suffix
+
+
+def redis_name(suffix):
+    return "streamflix-redis-" + suffix
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+
+def cluster_of(aws, suffix):
+    try:
+        return aws("rds").describe_db_clusters(DBClusterIdentifier=aurora_name(suffix))["DBClusters"][0]
+    except aws("rds").exceptions.DBClusterNotFoundFault:
+        return None
+
+
+def group_of(aws, suffix):
+    try:
+        return aws("elasticache").describe_replication_groups(ReplicationGroupId=redis_name(suffix))["ReplicationGroups"][0]
+    except aws("elasticache").exceptions.ReplicationGroupNotFoundFault:
+        return None
+
+
+def final_snapshots(aws, suffix):
+    """(Aurora manual cluster snapshots, Redis snapshots) taken of the environment's cluster and group, by name."""
+    rds, cache = aws("rds"), aws("elasticache")
+    aurora = rds.describe_db_cluster_snapshots(DBClusterIdentifier=aurora_name(suffix), SnapshotType="manual")["DBClusterSnapshots"]
+    redis = cache.describe_snapshots(ReplicationGroupId=redis_name(suffix))["Snapshots"]
+    return {s["DBClusterSnapshotIdentifier"]: s for s in aurora}, {s["SnapshotName"]: s for s in redis}
+
+
+def delete_final_snapshots(aws, suffix):
+    aurora, redis = final_snapshots(aws, suffix)
+    for name in aurora:
+        aws("rds").delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=name)
+    for name in redis:
+        aws("elasticache").delete_snapshot(SnapshotName=name)
+
+
+def try_delete_cluster(aws, suffix):
+    """What AWS answers to a plain DeleteDBCluster of the protected cluster: the error code, or None if it deleted it."""
+    try:
+        aws("rds").delete_db_cluster(DBClusterIdentifier=aurora_name(suffix), SkipFinalSnapshot=True)
+    except botocore.exceptions.ClientError as error:
+        return error.response["Error"]["Code"]
+    return None
+
+
+def skipped_snapshots_lifecycle(playbook, aws, take_snapshot, suffix):
+    """The data tier deployed protected, then torn down confirmed with the final snapshots skipped explicitly."""
+    steps = {"deploy": playbook("site", suffix, "--tags", DATA_TIER_TAGS, *extra())}
+    steps["cluster"] = cluster_of(aws, suffix)
+    skip = extra(streamflix_confirm_teardown=suffix, streamflix_skip_final_snapshots=True)
+    steps["teardown"] = playbook("teardown", suffix, "--tags", DATA_TIER_TAGS, *skip)
+    steps["after_teardown"] = take_snapshot(suffix)
+    steps["data_tier_after_teardown"] = (cluster_of(aws, suffix), group_of(aws, suffix))
+    steps["snapshots"] = final_snapshots(aws, suffix)
+    delete_final_snapshots(aws, suffix)  # none, unless the skip failed: leave nothing behind either way
+    return steps
+
+
+@pytest.fixture(scope="module")
+def protected(playbook, aws, take_snapshot):
+    """Runs every step once, in order; the tests below each check one of them."""
+    suffix, skip_suffix = unique_suffix("itprot"), unique_suffix("itskip")
+    steps = {"suffix": suffix, "skip_suffix": skip_suffix}
+    confirmed = extra(streamflix_confirm_teardown=suffix)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        skipped = pool.submit(skipped_snapshots_lifecycle, playbook, aws, take_snapshot, skip_suffix)
+        try:
+            steps["deploy"] = assert_succeeded(playbook("site", suffix, *extra()))
+            steps["cluster_after_deploy"] = cluster_of(aws, suffix)
+            steps["after_deploy"] = take_snapshot(suffix)
+            steps["direct_delete"] = try_delete_cluster(aws, suffix)
+            steps["refused"] = {
+                "protected": playbook("teardown", suffix, *extra()),
+                "other-suffix": playbook("teardown", suffix, *extra(streamflix_confirm_teardown=skip_suffix)),
+                # The inventory as is (nothing protected): only the live cluster's deletion protection stops it.
+                "live-protection": playbook("teardown", suffix),
+            }
+            steps["after_refused"] = take_snapshot(suffix)
+            steps["cluster_after_refused"] = cluster_of(aws, suffix)
+        finally:
+            # Whatever happened above, the environment goes away (confirmed), and the background deploy ends.
+            steps["teardown_started"] = utc_now()
+            steps["teardown"] = playbook("teardown", suffix, *confirmed)
+            steps["teardown_ended"] = utc_now()
+            steps["after_teardown"] = take_snapshot(suffix)
+            steps["data_tier_after_teardown"] = (cluster_of(aws, suffix), group_of(aws, suffix))
+            steps["snapshots"] = final_snapshots(aws, suffix)
+            steps["teardown_again"] = playbook("teardown", suffix, *confirmed)
+            steps["after_teardown_again"] = take_snapshot(suffix)
+            steps["snapshots_again"] = final_snapshots(aws, suffix)
+            delete_final_snapshots(aws, suffix)
+            steps["after_cleanup"] = take_snapshot(suffix)
+            steps["skipped"] = skipped.result()
+    return steps
+
+
+def test_protected_deploy_turns_deletion_protection_on(protected):
+    cluster = protected["cluster_after_deploy"]
+    assert cluster is not None and cluster["DeletionProtection"] is True
+
+
+def test_aws_refuses_to_delete_the_protected_cluster(protected):
+    assert protected["direct_delete"] == "InvalidParameterCombination"
+    assert protected["cluster_after_refused"]["DeletionProtection"] is True
+
+
+@pytest.mark.parametrize("case", ["protected", "other-suffix", "live-protection"])
+def test_unconfirmed_teardown_is_refused_before_any_change(protected, case):
+    run, suffix = protected["refused"][case], protected["suffix"]
+    assert run.rc != 0 and run.failed >= 1, "an unconfirmed teardown went through:\n" + run.describe()
+    assert "-e streamflix_confirm_teardown={0}".format(suffix) in run.error_messages(), run.describe()
+    assert run.changed == 0, run.describe()
+    started = ROLE_TASK.findall(run.output)
+    assert not started, "a role ran after an unconfirmed teardown was refused:\n" + run.describe()
+
+
+def test_unconfirmed_teardowns_remove_nothing(protected):
+    assert protected["after_refused"] == protected["after_deploy"]
+    assert protected["cluster_after_refused"]["Status"] == "available"
+
+
+def test_confirmed_teardown_takes_one_final_aurora_snapshot_named_for_the_suffix(protected):
+    assert_succeeded(protected["teardown"])
+    suffix = protected["suffix"]
+    aurora, _redis = protected["snapshots"]
+    [(name, snapshot)] = aurora.items()
+    match = re.match(r"^streamflix-aurora-{0}-final-(\d{{14}})$".format(re.escape(suffix)), name)
+    assert match, name
+    taken = datetime.datetime.strptime(match.group(1), "%Y%m%d%H%M%S").replace(tzinfo=datetime.timezone.utc)
+    assert protected["teardown_started"] <= taken <= protected["teardown_ended"], "not the UTC time of the teardown"
+    assert len(name) <= 63
+    assert snapshot["DBClusterIdentifier"] == aurora_name(suffix)
+    assert snapshot["SnapshotType"] == "manual" and snapshot["Status"] == "available"
+
+
+def test_confirmed_teardown_takes_one_final_redis_snapshot_named_for_the_suffix(protected):
+    assert_succeeded(protected["teardown"])
+    suffix = protected["suffix"]
+    _aurora, redis = protected["snapshots"]
+    [(name, snapshot)] = redis.items()
+    match = re.match(r"^streamflix-redis-{0}-final-(\d{{14}})$".format(re.escape(suffix)), name)
+    assert match, name
+    taken = datetime.datetime.strptime(match.group(1), "%Y%m%d%H%M%S").replace(tzinfo=datetime.timezone.utc)
+    assert protected["teardown_started"] <= taken <= protected["teardown_ended"], "not the UTC time of the teardown"
+    assert snapshot["ReplicationGroupId"] == redis_name(suffix)
+    assert snapshot["SnapshotSource"] == "manual" and snapshot["SnapshotStatus"] == "available"
+
+
+def test_confirmed_teardown_leaves_only_the_final_snapshots(protected):
+    state = protected["after_teardown"]
+    # The Aurora snapshot carries the cluster's tags (copy_tags_to_snapshot), so the tagging scan finds it; the Redis
+    # snapshot would be found too if it carried any. Nothing else may remain.
+    aurora, redis = protected["snapshots"]
+    final_arns = {s["DBClusterSnapshotArn"] for s in aurora.values()} | {s["ARN"] for s in redis.values()}
+    tagged = set(state["tagged"])
+    assert {s["DBClusterSnapshotArn"] for s in aurora.values()} <= tagged
+    assert tagged <= final_arns, "left after teardown besides the final snapshots: {0}".format(sorted(tagged - final_arns))
+    rest = {kind: resources for kind, resources in state.items() if kind != "tagged"}
+    assert is_empty(rest), "left after teardown: {0}".format(leftovers(rest))
+    assert protected["data_tier_after_teardown"] == (None, None)
+
+
+def test_second_confirmed_teardown_changes_nothing_and_takes_no_snapshot(protected):
+    run = assert_succeeded(protected["teardown_again"])
+    assert run.changed == 0, "a second teardown reported changes:\n" + run.describe()
+    assert protected["after_teardown_again"] == protected["after_teardown"]
+    assert [sorted(found) for found in protected["snapshots_again"]] == [sorted(found) for found in protected["snapshots"]]
+
+
+def test_snapshots_cleaned_up_leave_nothing(protected):
+    state = protected["after_cleanup"]
+    assert is_empty(state), "left after deleting the final snapshots: {0}".format(leftovers(state))
+
+
+def test_skipped_final_snapshots_are_not_taken(protected):
+    skipped = protected["skipped"]
+    assert_succeeded(skipped["deploy"])
+    assert skipped["cluster"]["DeletionProtection"] is True
+    assert_succeeded(skipped["teardown"])
+    assert skipped["teardown"].changed > 0
+    assert skipped["data_tier_after_teardown"] == (None, None)
+    assert skipped["snapshots"] == ({}, {})
+    state = skipped["after_teardown"]
+    assert is_empty(state), "left after a teardown that skipped the final snapshots: {0}".format(leftovers(state))
