@@ -16,7 +16,7 @@ COLLECTION_LINK := build/collections/ansible_collections/streamflix/media_platfo
 EXTRA := $(if $(SUFFIX),-e streamflix_env_suffix=$(SUFFIX),)
 PLAYBOOK := $(BIN)/ansible-playbook -i inventories/$(ENV)
 
-.PHONY: venv localaws localaws-up deploy plan teardown test test-unit test-integration molecule lint sanity bench clean
+.PHONY: venv localaws localaws-up deploy plan verify teardown test test-unit test-integration molecule lint sanity bench clean
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 
@@ -45,6 +45,10 @@ deploy: venv localaws-up
 
 plan: venv localaws-up
 	$(PLAYBOOK) playbooks/site.yml --check --diff $(EXTRA)
+
+# Audits the live environment against the platform's rules; writes reports/<suffix>-verify.json; fails on a finding.
+verify: venv localaws-up
+	$(PLAYBOOK) playbooks/verify.yml $(EXTRA)
 
 teardown: venv localaws-up
 	$(PLAYBOOK) playbooks/teardown.yml $(EXTRA)
