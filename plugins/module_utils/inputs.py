@@ -15,13 +15,12 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.streamflix.media_platform.plugins.module_utils.cloudwatch_logs import RETENTION_DAYS
 from ansible_collections.streamflix.media_platform.plugins.module_utils.naming import suffix_errors
 
 ENVIRONMENTS = ("local", "dev", "staging", "prod")
 # The only values CloudWatch Logs accepts for a retention policy (PutRetentionPolicy).
-LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)
+LOG_RETENTION_DAYS = RETENTION_DAYS
 # \Z, not $: "$" also matches before a trailing newline, so "123456789012\n" would pass.
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+\Z")
 ACCOUNT_PATTERN = re.compile(r"^\d{12}\Z")
