@@ -9,8 +9,24 @@
 - PutDashboard accepts any DashboardName; AWS: "up to 255 characters long and can contain only
   alphanumerics, dash (-), and underscore (_)" (InvalidParameterInput).
 
-Reference: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html and
-https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
+- PutMetricAlarm applies ``Tags`` when it updates an existing alarm; AWS: "If you are using this operation to
+  update an existing alarm, any tags you specify in this parameter are ignored. To change the tags of an
+  existing alarm, use TagResource or UntagResource."
+- DeleteAlarms accepts any number of names (AWS: up to 100, a ValidationError beyond) and keeps the deleted
+  alarms' tags, so an alarm made again under the same name comes back with them; AWS deletes an alarm with
+  its tags.
+- ListTagsForResource answers an empty list for an alarm ARN that names no alarm, and UntagResource refuses
+  an existing alarm that never had tags while accepting a deleted one; AWS: ResourceNotFoundException for an
+  alarm that does not exist, success for one that does.
+- DescribeAlarms ignores MaxRecords (1-100) and NextToken and returns every alarm in one answer; AWS pages
+  (in name order). AlarmNamePrefix with AlarmNames is InvalidParameterCombination ("If this parameter
+  is specified, you cannot specify AlarmNames"); more than 100 AlarmNames a ValidationError. The default
+  page size (50) is ours: the reference does not state one.
+
+Reference: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html,
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html,
+API_PutMetricAlarm.html, API_DeleteAlarms.html, API_DescribeAlarms.html, API_ListTagsForResource.html,
+API_UntagResource.html.
 """
 
 from __future__ import annotations
@@ -19,11 +35,22 @@ import json
 import re
 from typing import Any
 
-from moto.cloudwatch.exceptions import DashboardInvalidInputError
+from moto.cloudwatch.exceptions import (
+    DashboardInvalidInputError,
+    InvalidParameterCombination,
+    ResourceNotFoundException,
+    ValidationError,
+)
+from moto.cloudwatch.models import CloudWatchBackend
 from moto.cloudwatch.responses import CloudWatchResponse
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult
 
 from . import patch
 
+MAX_ALARM_NAMES = 100
+MAX_RECORDS = (1, 100)
+DEFAULT_RECORDS = 50
 MAX_WIDGETS = 500
 WIDTH = (1, 24)
 HEIGHT = (1, 1000)
@@ -90,5 +117,110 @@ def put_dashboard(self: CloudWatchResponse) -> Any:
     return put_dashboard.original(self)
 
 
+class InvalidNextToken(ServiceException):
+    code = "InvalidNextToken"
+
+
+def _too_many(what: str, count: int, limit: int) -> ValidationError:
+    return ValidationError(
+        f"1 validation error detected: Value at '{what}' failed to satisfy constraint: "
+        f"Member must have length less than or equal to {limit} (got {count})"
+    )
+
+
+def _is_alarm_arn(arn: str) -> bool:
+    return ":alarm:" in (arn or "")
+
+
+def _alarm_exists(backend: CloudWatchBackend, arn: str) -> bool:
+    return any(alarm.alarm_arn == arn for alarm in backend.alarms.values())
+
+
+def backend_put_metric_alarm(self: CloudWatchBackend, *args: Any, **kwargs: Any) -> Any:
+    name = kwargs.get("name", args[0] if args else None)
+    if name in self.alarms:
+        kwargs["tags"] = None  # an update: Tags are ignored
+    return backend_put_metric_alarm.original(self, *args, **kwargs)
+
+
+def backend_delete_alarms(self: CloudWatchBackend, alarm_names: list[str]) -> None:
+    if len(alarm_names) > MAX_ALARM_NAMES:
+        raise _too_many("alarmNames", len(alarm_names), MAX_ALARM_NAMES)
+    for name in alarm_names:
+        alarm = self.alarms.get(name)
+        if alarm is not None:
+            self.tagger.delete_all_tags_for_resource(alarm.alarm_arn)
+    backend_delete_alarms.original(self, alarm_names)
+
+
+def backend_list_tags_for_resource(self: CloudWatchBackend, arn: str) -> dict[str, str]:
+    if _is_alarm_arn(arn) and not _alarm_exists(self, arn):
+        raise ResourceNotFoundException
+    return backend_list_tags_for_resource.original(self, arn)
+
+
+def backend_untag_resource(self: CloudWatchBackend, arn: str, tag_keys: list[str]) -> None:
+    if not _is_alarm_arn(arn):
+        return backend_untag_resource.original(self, arn, tag_keys)
+    if not _alarm_exists(self, arn):
+        raise ResourceNotFoundException
+    self.tagger.untag_resource_using_names(arn, tag_keys)
+    return None
+
+
+def describe_alarms(self: CloudWatchResponse) -> Any:
+    backend = self.cloudwatch_backend
+    names = self._get_param("AlarmNames", []) or []
+    prefix = self._get_param("AlarmNamePrefix")
+    if names and prefix:
+        raise InvalidParameterCombination("AlarmNamePrefix and AlarmNames cannot be specified together.")
+    if len(names) > MAX_ALARM_NAMES:
+        raise _too_many("alarmNames", len(names), MAX_ALARM_NAMES)
+    max_records = self._get_param("MaxRecords")
+    if max_records is not None and not MAX_RECORDS[0] <= int(max_records) <= MAX_RECORDS[1]:
+        raise ValidationError(
+            f"1 validation error detected: Value '{max_records}' at 'maxRecords' failed to satisfy constraint: "
+            f"Member must have value between {MAX_RECORDS[0]} and {MAX_RECORDS[1]}"
+        )
+    page_size = int(max_records) if max_records is not None else DEFAULT_RECORDS
+    # "If you omit this parameter, only metric alarms are returned" (moto makes composite alarms only through
+    # PutMetricAlarm's AlarmRule; PutCompositeAlarm is not implemented).
+    alarm_types = self._get_param("AlarmTypes", []) or ["MetricAlarm"]
+    action_prefix = self._get_param("ActionPrefix")
+    state_value = self._get_param("StateValue")
+    alarms = list(backend.alarms.values())
+    if names:
+        alarms = [a for a in alarms if a.name in names]
+    if prefix:
+        alarms = [a for a in alarms if a.name.startswith(prefix)]
+    if action_prefix:
+        alarms = [a for a in alarms if any(action.startswith(action_prefix) for action in a.alarm_actions or [])]
+    if state_value:
+        alarms = [a for a in alarms if a.state_value == state_value]
+    alarms = [
+        a for a in alarms
+        if ("CompositeAlarm" if a.rule is not None else "MetricAlarm") in alarm_types
+    ]
+    alarms.sort(key=lambda a: a.name)
+    token = self._get_param("NextToken")
+    if token is not None:
+        if not token.startswith("after:"):
+            raise InvalidNextToken("The service returned an invalid next token.")
+        alarms = [a for a in alarms if a.name > token[len("after:"):]]
+    page, rest = alarms[:page_size], alarms[page_size:]
+    result: dict[str, Any] = {
+        "MetricAlarms": [a for a in page if a.rule is None],
+        "CompositeAlarms": [a for a in page if a.rule is not None],
+    }
+    if rest:
+        result["NextToken"] = "after:" + page[-1].name
+    return ActionResult(result)
+
+
 def apply() -> None:
     patch(CloudWatchResponse, "put_dashboard", put_dashboard)
+    patch(CloudWatchResponse, "describe_alarms", describe_alarms)
+    patch(CloudWatchBackend, "put_metric_alarm", backend_put_metric_alarm)
+    patch(CloudWatchBackend, "delete_alarms", backend_delete_alarms)
+    patch(CloudWatchBackend, "list_tags_for_resource", backend_list_tags_for_resource)
+    patch(CloudWatchBackend, "untag_resource", backend_untag_resource)
