@@ -12,7 +12,7 @@ findings: dicts of ``resource`` (a name or ARN), ``rule`` (a short stable id), `
 ``expected["security_groups"]``), roles/monitoring (alarm names), and the settings the other roles pass to
 their modules. What the platform does not do on purpose is not a rule here: the VPC flow-log group is not
 under the environment key (the flow-logs service would need the key policy to name it; documented in
-roles/network), alarms carry no tags (amazon.aws.cloudwatch_metric_alarm does not tag).
+roles/network).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -561,6 +561,8 @@ def rule_tags(state, expected):
     for key in LOG_GROUPS:
         log_group = state["log_groups"].get(names[key])
         tagged.append((names[key], log_group, lambda g=log_group: g.get("tags", {})))
+    for alarm in state["alarms"]:
+        tagged.append((alarm["AlarmName"], alarm, lambda a=alarm: boto3_tag_list_to_ansible_dict(a.get("Tags", []))))
     for resource, found, tags in tagged:
         if found:
             out.append(tag_finding(resource, tags(), expected))
@@ -719,5 +721,6 @@ def environment_alarms(client, suffix, wanted_names):
         redis = rest.startswith("redis-") and rest[len("redis-") + 4:] in REDIS_ALARM_KINDS and rest[6:9].isdigit()
         # Another environment whose suffix starts with this one's (dev, dev-2) shares the prefix, never a name.
         if alarm["AlarmName"] in wanted_names or rest in kinds or redis:
-            result.append(alarm)
+            tags = client.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags", [])
+            result.append(dict(alarm, Tags=tags))
     return result

@@ -402,6 +402,9 @@ def test_processing_and_edge(environment, aws):
     assert aws("sns").get_topic_attributes(TopicArn=topic_arn)["Attributes"]["KmsMasterKeyId"] in (key_arn, "alias/streamflix-" + suffix)
     alarms = aws("cloudwatch").describe_alarms(AlarmNamePrefix="streamflix-{0}-".format(suffix))["MetricAlarms"]
     assert len(alarms) >= 12 and all(topic_arn in a["AlarmActions"] for a in alarms)
+    for alarm in alarms:
+        tags = {t["Key"]: t["Value"] for t in aws("cloudwatch").list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]}
+        assert tags.get("Environment") == suffix and tags.get("Project") == "streamflix", alarm["AlarmName"]
     assert aws("cloudwatch").get_dashboard(DashboardName="streamflix-dashboard-" + suffix)["DashboardBody"]
 
 

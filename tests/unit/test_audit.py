@@ -136,7 +136,8 @@ def good_state():
         "tags": dict(TAGS),
     }
     state["alarms"] = [
-        {"AlarmName": name, "AlarmActions": [TOPIC_ARN], "OKActions": [TOPIC_ARN], "ActionsEnabled": True}
+        {"AlarmName": name, "AlarmActions": [TOPIC_ARN], "OKActions": [TOPIC_ARN], "ActionsEnabled": True,
+         "Tags": [{"Key": k, "Value": v} for k, v in TAGS.items()]}
         for name in audit.expected_alarm_names(SUFFIX, 2)
     ]
     return state
@@ -261,6 +262,7 @@ TAMPERINGS = [
     ("alarm actions disabled", _alarm(3, ActionsEnabled=False), [(ALARMS[3], "alarm-actions")]),
     ("alarm to another topic", _alarm(5, AlarmActions=[TOPIC_ARN + "-other"]), [(ALARMS[5], "alarm-actions")]),
     ("alarm deleted", lambda s: s["alarms"].pop(2), [(ALARMS[2], "alarm-actions")]),
+    ("alarm untagged", _alarm(1, Tags=[]), [(ALARMS[1], "tags")]),
     ("queue untagged", lambda s: s["queues"][NAMES["jobs_queue"]]["tags"].pop("Environment"), [(NAMES["jobs_queue"], "tags")]),
     ("vpc wrong project", lambda s: s["vpc"]["Tags"].__setitem__(0, {"Key": "Project", "Value": "other"}), [(NAMES["vpc"], "tags")]),
     ("sg without ManagedBy", _untag(lambda s: s["security_groups"][NAMES["efs_sg"]]["Tags"], "ManagedBy"), [(NAMES["efs_sg"], "tags")]),

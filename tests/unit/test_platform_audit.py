@@ -95,7 +95,8 @@ def build_environment():
     for name in audit.expected_alarm_names(SUFFIX, 2) + ["streamflix-unit-2-jobs-dlq-depth"]:  # the last: another environment's
         cloudwatch.put_metric_alarm(AlarmName=name, Namespace="AWS/SQS", MetricName="ApproximateNumberOfMessagesVisible",
                                     Statistic="Maximum", Period=300, EvaluationPeriods=1, Threshold=0,
-                                    ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic], OKActions=[topic])
+                                    ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic], OKActions=[topic],
+                                    Tags=tag_list())
     return {"key": key, "topic": topic, "vpc": vpc, "group_ids": ids}
 
 
