@@ -16,7 +16,7 @@ COLLECTION_LINK := build/collections/ansible_collections/streamflix/media_platfo
 EXTRA := $(if $(SUFFIX),-e streamflix_env_suffix=$(SUFFIX),)
 PLAYBOOK := $(BIN)/ansible-playbook -i inventories/$(ENV)
 
-.PHONY: venv localaws localaws-up deploy plan verify teardown test test-unit test-integration molecule lint sanity bench clean
+.PHONY: venv localaws localaws-up deploy plan verify teardown test test-unit test-integration molecule lint sanity bench sweep clean
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 
@@ -67,6 +67,10 @@ molecule: venv
 lint: venv
 	$(BIN)/ansible-lint --profile production
 	$(BIN)/antsibull-changelog lint
+
+# The full interruption sweep (CI runs two points): STREAMFLIX_SWEEP_SEED=<n> replays one, STREAMFLIX_SWEEP_POINTS=<n>.
+sweep: venv
+	STREAMFLIX_SWEEP=full $(BIN)/python -m pytest tests/integration/test_interruption.py -q -s
 
 bench: venv
 	$(BIN)/python bench/deploy_cycle.py --runs 3 --json build/bench-deploy.json

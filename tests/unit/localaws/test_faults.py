@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 from conftest import make_client
 
-from localaws.testing import running_localaws
+from localaws.testing import fault_counts, running_localaws
 
 # botocore: retries.max_attempts counts retries, total_max_attempts counts every attempt.
 NO_RETRIES = {"retries": {"mode": "standard", "total_max_attempts": 1}}
@@ -95,3 +95,76 @@ def test_standard_retries_absorb_a_30_percent_fault_rate(sometimes_faulty):
     with ThreadPoolExecutor(max_workers=6) as pool:
         retried = sum(pool.map(five_calls, range(6)))
     assert retried > 0  # faults did happen and were retried
+
+
+def test_faults_are_counted_per_code(always_faulty):
+    before = fault_counts(always_faulty)
+    assert before["fault_rate"] == 1.0
+    sts = make_client(always_faulty, "sts", **NO_RETRIES)
+    seen = _errors(sts.get_caller_identity, times=10)
+    after = fault_counts(always_faulty)
+    assert after["aws_requests"] - before["aws_requests"] == 10
+    assert after["faults"] - before["faults"] == 10
+    assert set(after["by_code"]) >= {code for code, _status in seen}
+    assert sum(after["by_code"].values()) == after["faults"]
+
+
+def test_counts_without_faults(endpoint):
+    before = fault_counts(endpoint)
+    make_client(endpoint, "sts").get_caller_identity()
+    after = fault_counts(endpoint)
+    assert before["fault_rate"] == 0.0
+    assert after["aws_requests"] == before["aws_requests"] + 1
+    assert after["faults"] == before["faults"] == 0 and after["by_code"] == {}
+
+
+def test_sometimes_faulty_counts_match_the_retries_seen(sometimes_faulty):
+    """Every retry botocore reports was an injected fault: the counts are what a run's report can trust."""
+    before = fault_counts(sometimes_faulty)
+    sts = make_client(sometimes_faulty, "sts", retries={"mode": "standard", "max_attempts": 10})
+    retried = sum(sts.get_caller_identity()["ResponseMetadata"]["RetryAttempts"] for _ in range(20))
+    after = fault_counts(sometimes_faulty)
+    assert after["faults"] - before["faults"] == retried
+    assert after["aws_requests"] - before["aws_requests"] == 20 + retried
+
+
+@pytest.fixture(scope="module")
+def loses_every_answer():
+    with running_localaws(["--lost-answer-rate", "1.0", "--fault-seed", "3"]) as url:
+        yield url
+
+
+def _moto_state(endpoint: str) -> dict:
+    """moto's own view of its backends (/moto-api is never faulted)."""
+    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=5) as resp:
+        return json.load(resp)
+
+
+def test_a_lost_answer_is_a_server_fault_after_the_call_took_effect(loses_every_answer):
+    sqs = make_client(loses_every_answer, "sqs", **NO_RETRIES)
+    with pytest.raises(ClientError) as excinfo:
+        sqs.create_queue(QueueName="lost-answer")
+    response = excinfo.value.response
+    assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) in {
+        ("ServiceUnavailable", 503), ("InternalError", 500)
+    }
+    queues = _moto_state(loses_every_answer)["sqs"]["Queue"]
+    assert any(queue["name"] == "lost-answer" for queue in queues), queues
+    counted = fault_counts(loses_every_answer)
+    assert counted["lost_answer_rate"] == 1.0 and counted["lost_answers"] >= 1 and counted["faults"] == 0
+
+
+def test_a_retried_create_after_a_lost_answer_makes_a_duplicate(loses_every_answer):
+    """What the option is for: a create without an idempotency token, retried by botocore, runs twice."""
+    ec2 = make_client(loses_every_answer, "ec2", retries={"mode": "standard", "total_max_attempts": 2})
+    with pytest.raises(ClientError):
+        ec2.allocate_address(Domain="vpc")
+    assert len(_moto_state(loses_every_answer)["ec2"]["ElasticAddress"]) == 2
+
+
+def test_lost_answer_rate_is_validated():
+    from localaws.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--lost-answer-rate", "1.5"])
+    assert build_parser().parse_args(["--lost-answer-rate", "0.05"]).lost_answer_rate == 0.05

@@ -61,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="INT",
         help="seed for the fault injection's random choices (reproducible runs)",
     )
+    parser.add_argument(
+        "--lost-answer-rate",
+        type=_fault_rate,
+        default=0.0,
+        metavar="FLOAT",
+        help="fraction (0..1) of AWS requests that are executed but answered with HTTP 500/503 (default 0)",
+    )
     return parser
 
 
@@ -75,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         parent_pid=args.parent_pid,
         fault_rate=args.fault_rate,
         fault_seed=args.fault_seed,
+        lost_answer_rate=args.lost_answer_rate,
     )
 
 

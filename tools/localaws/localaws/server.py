@@ -14,6 +14,8 @@ import uuid
 from typing import Any, Callable, Iterable
 
 HEALTH_PATH = "/_localaws/health"
+# Counts of the fault injection so far: {"aws_requests": N, "faults": N, "by_code": {code: N}}.
+FAULTS_PATH = "/_localaws/faults"
 # Paths that are never faulted: moto's own control API and our health check.
 _UNFAULTED_PREFIXES = ("/moto-api", "/_localaws")
 
@@ -77,25 +79,53 @@ class LocalAwsApp:
         fills: list[str],
         fault_rate: float = 0.0,
         fault_seed: int | None = None,
+        lost_answer_rate: float = 0.0,
     ) -> None:
         if not 0.0 <= fault_rate <= 1.0:
             raise ValueError("fault_rate must be between 0 and 1")
+        if not 0.0 <= lost_answer_rate <= 1.0:
+            raise ValueError("lost_answer_rate must be between 0 and 1")
         self.inner = inner
         self.fills = list(fills)
         self.fault_rate = fault_rate
+        self.lost_answer_rate = lost_answer_rate
+        self.lost_answers = 0
         self._random = random.Random(fault_seed)
         self._lock = threading.Lock()
         self.last_activity = time.monotonic()
         self.in_flight = 0
+        self.aws_requests = 0
+        self.faults_by_code: dict[str, int] = {}
+
+    def fault_counts(self) -> dict[str, Any]:
+        """How many AWS requests arrived and how many of them were answered with an injected fault."""
+        with self._lock:
+            return {
+                "fault_rate": self.fault_rate,
+                "lost_answer_rate": self.lost_answer_rate,
+                "aws_requests": self.aws_requests,
+                "lost_answers": self.lost_answers,
+                "faults": sum(self.faults_by_code.values()),
+                "by_code": dict(sorted(self.faults_by_code.items())),
+            }
 
     def _pick_fault(self) -> tuple[int, str, str] | None:
-        if self.fault_rate <= 0:
+        with self._lock:
+            self.aws_requests += 1
+            if self.fault_rate <= 0 or self._random.random() >= self.fault_rate:
+                return None
+            fault = _THROTTLE if self._random.random() < 0.5 else self._random.choice(_SERVER_FAULTS)
+            self.faults_by_code[fault[1]] = self.faults_by_code.get(fault[1], 0) + 1
+            return fault
+
+    def _lose_answer(self) -> tuple[int, str, str] | None:
+        """Whether to replace the answer of a request that moto has executed by a server fault."""
+        if self.lost_answer_rate <= 0:
             return None
         with self._lock:
-            if self._random.random() >= self.fault_rate:
+            if self._random.random() >= self.lost_answer_rate:
                 return None
-            if self._random.random() < 0.5:
-                return _THROTTLE
+            self.lost_answers += 1
             return self._random.choice(_SERVER_FAULTS)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse):
@@ -111,11 +141,26 @@ class LocalAwsApp:
                     [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
                 )
                 return [body]
+            if path == FAULTS_PATH:
+                body = json.dumps(self.fault_counts()).encode()
+                start_response(
+                    "200 OK",
+                    [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+                )
+                return [body]
             if not path.startswith(_UNFAULTED_PREFIXES):
                 fault = self._pick_fault()
                 if fault is not None:
                     _drain_body(environ)
                     status, headers, body = fault_response(environ, *fault)
+                    start_response(status, headers)
+                    return [body]
+                lost = self._lose_answer()
+                if lost is not None:
+                    # Executed, but the answer never reaches the caller (a dropped connection, a gateway timeout
+                    # after the backend acted): the caller sees a server fault and retries a call that took effect.
+                    list(self.inner(environ, lambda *_args, **_kwargs: None))
+                    status, headers, body = fault_response(environ, *lost)
                     start_response(status, headers)
                     return [body]
             # Materialise the response so that the in-flight count covers it.
@@ -155,6 +200,7 @@ def serve(
     fault_rate: float = 0.0,
     fault_seed: int | None = None,
     out=None,
+    lost_answer_rate: float = 0.0,
 ) -> int:
     """Run localaws until SIGTERM/SIGINT, idle timeout or parent exit. Returns 0."""
     out = out or sys.stdout
@@ -167,7 +213,7 @@ def serve(
 
     fills = apply_all()
     app = LocalAwsApp(
-        DomainDispatcherApplication(create_backend_app), fills, fault_rate, fault_seed
+        DomainDispatcherApplication(create_backend_app), fills, fault_rate, fault_seed, lost_answer_rate
     )
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     bound_port = server.server_port
@@ -181,6 +227,14 @@ def serve(
             return
         stopping.set()
         print(f"localaws stopping: {reason}", file=sys.stderr, flush=True)
+        if app.fault_rate > 0 or app.lost_answer_rate > 0:
+            counts = app.fault_counts()
+            print(
+                f"localaws injected {counts['faults']} faults and lost {counts['lost_answers']} answers"
+                f" in {counts['aws_requests']} AWS requests {counts['by_code']}",
+                file=sys.stderr,
+                flush=True,
+            )
         # shutdown() blocks until serve_forever() returns: never call it on the serving thread.
         threading.Thread(target=server.shutdown, daemon=True).start()
 

@@ -44,6 +44,12 @@ def _healthy(endpoint: str) -> bool:
         return False
 
 
+def fault_counts(endpoint: str) -> dict:
+    """The fault injection's counts so far: fault_rate, aws_requests, faults, by_code (never faulted itself)."""
+    with urllib.request.urlopen(f"{endpoint}/_localaws/faults", timeout=5) as resp:
+        return json.load(resp)
+
+
 @contextlib.contextmanager
 def running_localaws(extra_args: Sequence[str] = ()) -> Iterator[str]:
     """Run localaws in a subprocess; yield its endpoint URL; stop it on exit."""
