@@ -131,6 +131,98 @@ def data_errors(inputs):
     return errors
 
 
+# Fargate task sizes: CPU units -> the memory (MiB) AWS accepts with it (task size table of the ECS guide).
+FARGATE_MEMORY = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
+}
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+STAGE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}\Z")
+
+
+def _given(inputs, *names):
+    """Whether the inventory sets these variables (preflight passes '' for one it does not; the role default applies)."""
+    return all(inputs.get(name, "") != "" for name in names)
+
+
+def _number_in_range(value, variable, low, high):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        return ["{0} must be a number from {1} to {2}; got {3!r}.".format(variable, low, high, value)]
+    return []
+
+
+def compute_errors(inputs):
+    """Task size, task counts and scaling targets of the Fargate service (only those given are checked)."""
+    errors = []
+    if _given(inputs, "streamflix_ecs_cpu", "streamflix_ecs_memory"):
+        cpu, memory = inputs["streamflix_ecs_cpu"], inputs["streamflix_ecs_memory"]
+        if cpu not in FARGATE_MEMORY or isinstance(cpu, bool):
+            errors.append("streamflix_ecs_cpu must be one of the Fargate CPU sizes {0}; got {1!r}.".format(
+                ", ".join(str(size) for size in FARGATE_MEMORY), cpu))
+        elif memory not in FARGATE_MEMORY[cpu] or isinstance(memory, bool):
+            allowed = FARGATE_MEMORY[cpu]
+            errors.append("streamflix_ecs_memory must be a memory size Fargate allows with streamflix_ecs_cpu={0}: {1} to {2} MiB "
+                          "in steps of {3}; got {4!r}.".format(cpu, allowed[0], allowed[-1], allowed[1] - allowed[0], memory))
+    if _given(inputs, "streamflix_ecs_min_tasks", "streamflix_ecs_max_tasks"):
+        minimum, maximum = inputs["streamflix_ecs_min_tasks"], inputs["streamflix_ecs_max_tasks"]
+        count_errors = _int_in_range(minimum, "streamflix_ecs_min_tasks", 0, 1000) + _int_in_range(maximum, "streamflix_ecs_max_tasks", 1, 1000)
+        if not count_errors and minimum > maximum:
+            count_errors.append("streamflix_ecs_min_tasks ({0}) must not exceed streamflix_ecs_max_tasks ({1}).".format(minimum, maximum))
+        errors += count_errors
+    for variable in ("streamflix_ecs_cpu_target", "streamflix_ecs_memory_target"):
+        if _given(inputs, variable):
+            errors += _number_in_range(inputs[variable], variable + " (percent)", 1, 100)
+    if _given(inputs, "streamflix_ecs_requests_per_target"):
+        errors += _int_in_range(inputs["streamflix_ecs_requests_per_target"], "streamflix_ecs_requests_per_target", 1, 1000000)
+    return errors
+
+
+def streaming_errors(inputs):
+    """The Kinesis stream and the SQS queues, in the ranges their APIs accept (only those given are checked)."""
+    errors = []
+    if _given(inputs, "streamflix_kinesis_stream_mode"):
+        mode = inputs["streamflix_kinesis_stream_mode"]
+        if mode not in ("PROVISIONED", "ON_DEMAND"):
+            errors.append("streamflix_kinesis_stream_mode must be PROVISIONED or ON_DEMAND; got {0!r}.".format(mode))
+        elif mode == "PROVISIONED" and _given(inputs, "streamflix_kinesis_shards"):
+            errors += _int_in_range(inputs["streamflix_kinesis_shards"], "streamflix_kinesis_shards", 1, 10000)
+    ranges = (
+        ("streamflix_kinesis_retention_hours", 24, 8760),
+        ("streamflix_sqs_visibility_timeout", 0, 43200),
+        ("streamflix_sqs_max_receive_count", 1, 1000),
+    )
+    for variable, low, high in ranges:
+        if _given(inputs, variable):
+            errors += _int_in_range(inputs[variable], variable, low, high)
+    return errors
+
+
+def edge_errors(inputs):
+    """API stage, throttling, WAF and alarm e-mail inputs (only those given are checked)."""
+    errors = []
+    if _given(inputs, "streamflix_api_stage_name"):
+        name = inputs["streamflix_api_stage_name"]
+        if not isinstance(name, str) or not STAGE_NAME_PATTERN.match(name):
+            errors.append("streamflix_api_stage_name must be 1 to 128 letters, digits, '-' or '_'; got {0!r}.".format(name))
+    if _given(inputs, "streamflix_api_throttle_burst"):
+        errors += _int_in_range(inputs["streamflix_api_throttle_burst"], "streamflix_api_throttle_burst", 0, 1000000)
+    if _given(inputs, "streamflix_api_throttle_rate"):
+        errors += _number_in_range(inputs["streamflix_api_throttle_rate"], "streamflix_api_throttle_rate", 0, 1000000)
+    if inputs.get("streamflix_waf_enabled") is True and _given(inputs, "streamflix_waf_rate_limit"):
+        errors += _int_in_range(inputs["streamflix_waf_rate_limit"], "streamflix_waf_rate_limit", 10, 2000000000)
+    if _given(inputs, "streamflix_alarm_emails"):
+        emails = inputs["streamflix_alarm_emails"]
+        bad = [email for email in emails if not isinstance(email, str) or not EMAIL_PATTERN.match(email)] if isinstance(emails, list) else [emails]
+        if bad:
+            errors.append("streamflix_alarm_emails must be a list of e-mail addresses such as ops@example.com; got {0!r}.".format(bad))
+    return errors
+
+
 def input_errors(inputs):
     """Every problem with the platform's inputs; an empty list means preflight may go on."""
     errors = []
@@ -172,6 +264,7 @@ def input_errors(inputs):
     if (window != 0 or isinstance(window, bool)) and _int_in_range(window, "streamflix_secret_recovery_window_days", 7, 30):
         errors.append("streamflix_secret_recovery_window_days must be 0 (delete at once) or from 7 to 30; got {0!r}.".format(window))
     errors += data_errors(inputs)
+    errors += compute_errors(inputs) + streaming_errors(inputs) + edge_errors(inputs)
     if not isinstance(inputs.get("streamflix_protected"), bool):
         errors.append("streamflix_protected must be true or false; got {0!r}.".format(inputs.get("streamflix_protected")))
     return errors

@@ -59,6 +59,14 @@ BAD_INPUTS = {
     ),
     "missing-account": (extra(streamflix_environment="dev"), "streamflix_aws_account_id"),
     "unknown-environment": (extra(streamflix_environment="qa"), "streamflix_environment"),
+    "az-count-not-a-number": (extra(streamflix_az_count="two"), "streamflix_az_count"),
+    "db-min-acu-over-max": (extra(streamflix_db_min_acu=4, streamflix_db_max_acu=2), "streamflix_db_min_acu"),
+    "ecs-min-tasks-over-max": (extra(streamflix_ecs_min_tasks=5, streamflix_ecs_max_tasks=4), "streamflix_ecs_min_tasks"),
+    "fargate-memory-for-cpu": (extra(streamflix_ecs_cpu=256, streamflix_ecs_memory=8192), "streamflix_ecs_memory"),
+    "kinesis-mode-unknown": (extra(streamflix_kinesis_stream_mode="FAST"), "streamflix_kinesis_stream_mode"),
+    "sqs-max-receive-zero": (extra(streamflix_sqs_max_receive_count=0), "streamflix_sqs_max_receive_count"),
+    "waf-limit-too-low": (extra(streamflix_waf_enabled=True, streamflix_waf_rate_limit=5), "streamflix_waf_rate_limit"),
+    "alarm-email-malformed": (extra(streamflix_alarm_emails=["ops-at-example"]), "streamflix_alarm_emails"),
 }
 
 # Runs that must not get past preflight: no task of a changing role may even start.
