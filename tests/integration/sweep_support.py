@@ -24,6 +24,8 @@ import yaml
 from botocore.config import Config
 
 from integration_support import ANSIBLE_PLAYBOOK, REGION, REPO, RUNS, PlaybookRun, parse_recap
+from integration_support import _pages
+from integration_support import tag_dict as _tags
 
 # Our own reads must survive the injected faults too: botocore's standard mode, ten attempts.
 RETRYING = Config(retries={"mode": "standard", "max_attempts": 10})
@@ -119,21 +121,6 @@ def expected_counts(variables: dict) -> dict:
 
 # ---------------------------------------------------------------------------------------------------------
 # The state of an account, without ids
-
-
-def _pages(client, operation: str, key: str, **kwargs) -> list:
-    if client.can_paginate(operation):
-        items = []
-        for page in client.get_paginator(operation).paginate(**kwargs):
-            items += page.get(key, [])
-        return items
-    return getattr(client, operation)(**kwargs).get(key, [])
-
-
-def _tags(tags) -> dict:
-    if isinstance(tags, dict):
-        return dict(tags)
-    return {tag.get("Key", tag.get("TagKey")): tag.get("Value", tag.get("TagValue")) for tag in tags or []}
 
 
 def _name(item) -> str:
