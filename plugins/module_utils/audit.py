@@ -23,6 +23,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
+from ansible_collections.streamflix.media_platform.plugins.module_utils import cloudwatch_logs
+from ansible_collections.streamflix.media_platform.plugins.module_utils import sqs
+
 RULES = (
     "exists",
     "encryption-at-rest",
@@ -660,26 +663,21 @@ def describe_security_groups(client, vpc_id, group_names):
     return paginator.paginate(Filters=filters).build_full_result()["SecurityGroups"]
 
 
-@AWSRetry.jittered_backoff()
 def queue_state(client, name):
-    try:
-        url = client.get_queue_url(QueueName=name)["QueueUrl"]
-    except is_boto3_error_code(["AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"]):
+    """The queue's URL, attributes and tags, read with the sqs_queue module's helpers; None when there is none."""
+    url = sqs.find_queue_url(client, name)
+    attributes = sqs.get_attributes(client, url) if url else None
+    if attributes is None:
         return None
-    attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]).get("Attributes", {})
-    tags = client.list_queue_tags(QueueUrl=url).get("Tags", {})
-    return {"url": url, "attributes": attributes, "tags": tags}
+    return {"url": url, "attributes": attributes, "tags": sqs.list_tags(client, url)}
 
 
-@AWSRetry.jittered_backoff()
 def log_group_state(client, name):
-    paginator = client.get_paginator("describe_log_groups")
-    for group in paginator.paginate(logGroupNamePrefix=name).build_full_result().get("logGroups", []):
-        if group["logGroupName"] == name:
-            arn = group.get("logGroupArn") or group["arn"].rstrip("*").rstrip(":")
-            group = dict(group, tags=client.list_tags_for_resource(resourceArn=arn).get("tags", {}))
-            return group
-    return None
+    """The log group named exactly ``name`` with its tags, read with the cloudwatch_log_group module's helpers."""
+    group = cloudwatch_logs.find_log_group(client, name)
+    if group is None:
+        return None
+    return dict(group, tags=cloudwatch_logs.list_tags(client, cloudwatch_logs.tagging_arn(group)))
 
 
 @AWSRetry.jittered_backoff()
