@@ -8,7 +8,11 @@ BIN := $(VENV)/bin
 LOCALAWS_PORT ?= 4566
 LOCALAWS_HOST := 127.0.0.1
 LOCALAWS_IDLE ?= 7200
+# The local AWS endpoint for ENV=local only: boto3 honours AWS_ENDPOINT_URL, so exported for dev, staging or prod it
+# would send real-AWS runs to localhost (preflight refuses a loopback endpoint outside local).
+ifeq ($(ENV),local)
 export AWS_ENDPOINT_URL ?= http://$(LOCALAWS_HOST):$(LOCALAWS_PORT)
+endif
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # Tools started by molecule and ansible-lint (ansible-config, ansible-playbook) come from the venv.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)

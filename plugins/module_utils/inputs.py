@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import ipaddress
 import re
+from urllib.parse import urlsplit
 
 from ansible_collections.streamflix.media_platform.plugins.module_utils.cloudwatch_logs import RETENTION_DAYS
 from ansible_collections.streamflix.media_platform.plugins.module_utils.naming import suffix_errors
@@ -285,3 +286,44 @@ def target_errors(environment, expected_account, actual_account, az_count, avail
             )
         )
     return errors
+
+
+# Host names that mean this machine without a DNS lookup (RFC 6761 reserves localhost and *.localhost).
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+
+
+def is_loopback_url(url):
+    """Whether an endpoint URL (or a bare host[:port]) names this machine: 127.0.0.0/8, ::1, 0.0.0.0, localhost."""
+    text = str(url).strip()
+    host = urlsplit(text if "//" in text else "//" + text).hostname
+    if not host:
+        return False
+    host = host.lower().rstrip(".")
+    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+    return address.is_loopback or address.is_unspecified or bool(mapped and mapped.is_loopback)
+
+
+def endpoint_errors(environment, inventory_endpoint, environ):
+    """Outside local, refuse an AWS endpoint on this machine (a running localaws would answer for AWS).
+
+    boto3 sends every call to AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_<SERVICE>) when it is set, and the
+    playbooks to streamflix_aws_endpoint_url; `make` sets the first for ENV=local only, the local inventory the second.
+    """
+    if environment == "local":
+        return []
+    sources = [("streamflix_aws_endpoint_url", "the inventory or -e", inventory_endpoint)]
+    sources += sorted(
+        (name, "the environment", value) for name, value in environ.items() if name == "AWS_ENDPOINT_URL" or name.startswith("AWS_ENDPOINT_URL_")
+    )
+    return [
+        "{0} is {1}, a loopback address, but environment {2} is real AWS: unset {0} (set in {3}; it is for "
+        "the local environment only) and run again.".format(name, value, environment, where)
+        for name, where, value in sources
+        if value and is_loopback_url(value)
+    ]

@@ -16,6 +16,9 @@ description:
   - Runs first in C(site.yml) and C(teardown.yml), before any changing call.
   - Checks every input against the allowed forms and against each other (suffix format, every resulting
     resource name against its AWS length limit, CIDR validity and non-overlap, counts and ranges, tags).
+  - Outside the C(local) environment, refuses an AWS endpoint on this machine (a loopback address or C(localhost)),
+    from the C(streamflix_aws_endpoint_url) entry of O(inputs) or from the C(AWS_ENDPOINT_URL) or
+    C(AWS_ENDPOINT_URL_<SERVICE>) environment variables boto3 reads, before any AWS call, naming the variable to unset.
   - Checks the target; the caller's account must equal the C(streamflix_aws_account_id) entry of O(inputs)
     outside the C(local) environment, and the region must offer enough availability zones.
   - Returns the names and tags every role uses, and the availability zones the network spans.
@@ -80,9 +83,12 @@ account_id:
   sample: "123456789012"
 """
 
+import os
+
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_availability_zones
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.streamflix.media_platform.plugins.module_utils.inputs import endpoint_errors
 from ansible_collections.streamflix.media_platform.plugins.module_utils.inputs import input_errors
 from ansible_collections.streamflix.media_platform.plugins.module_utils.inputs import target_errors
 from ansible_collections.streamflix.media_platform.plugins.module_utils.naming import resource_names
@@ -115,6 +121,8 @@ def main():
     inputs = module.params["inputs"]
 
     errors = input_errors(inputs)
+    # The module runs on the controller (local connection), so os.environ is what boto3 reads for its endpoint.
+    errors += endpoint_errors(inputs.get("streamflix_environment"), inputs.get("streamflix_aws_endpoint_url"), os.environ)
     if errors:
         module.fail_json(msg="Invalid input, nothing was changed: " + " ".join(errors), errors=errors)
 

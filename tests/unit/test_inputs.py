@@ -320,3 +320,54 @@ def test_target_errors(environment, expected, actual, az_count, zones, fragments
 def test_target_errors_reports_account_and_azs_together():
     errors = checks.target_errors("dev", "123456789012", "999999999999", 3, ["a", "b"])
     assert len(errors) == 2
+
+
+@pytest.mark.parametrize("url, loopback", [
+    ("http://127.0.0.1:4566", True),
+    ("http://127.9.8.7", True),
+    ("https://localhost:4566/", True),
+    ("http://LOCALHOST.:4566", True),
+    ("http://s3.localhost", True),
+    ("http://[::1]:4566", True),
+    ("http://[::ffff:127.0.0.1]:4566", True),
+    ("http://0.0.0.0:4566", True),
+    ("127.0.0.1:4566", True),
+    ("https://sts.us-east-1.amazonaws.com", False),
+    ("https://10.0.0.5:443", False),
+    ("https://localhost-proxy.example.com", False),
+    ("", False),
+])
+def test_loopback_urls_are_recognised(url, loopback):
+    assert checks.is_loopback_url(url) is loopback
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_a_loopback_endpoint_from_the_environment_is_refused_outside_local(environment):
+    errors = checks.endpoint_errors(environment, "", {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "HOME": "/root"})
+    assert len(errors) == 1
+    assert errors[0].startswith("AWS_ENDPOINT_URL is http://127.0.0.1:4566, a loopback address")
+    assert "unset AWS_ENDPOINT_URL" in errors[0] and environment in errors[0]
+
+
+def test_a_loopback_endpoint_from_the_inventory_is_refused_outside_local():
+    errors = checks.endpoint_errors("dev", "http://localhost:4566", {})
+    assert errors == [
+        "streamflix_aws_endpoint_url is http://localhost:4566, a loopback address, but environment dev is real AWS: "
+        "unset streamflix_aws_endpoint_url (set in the inventory or -e; it is for the local environment only) and run again."
+    ]
+
+
+def test_a_service_endpoint_variable_is_named_too():
+    errors = checks.endpoint_errors("prod", None, {"AWS_ENDPOINT_URL_STS": "http://127.0.0.1:4566"})
+    assert len(errors) == 1 and "unset AWS_ENDPOINT_URL_STS" in errors[0]
+
+
+@pytest.mark.parametrize("environment, inventory, environ", [
+    pytest.param("local", "http://127.0.0.1:4566", {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, id="local-may-use-loopback"),
+    pytest.param("dev", "", {}, id="no-endpoint"),
+    pytest.param("dev", None, {"AWS_ENDPOINT_URL": ""}, id="empty-variable"),
+    pytest.param("dev", "https://vpce-1234.sts.us-east-1.vpce.amazonaws.com", {}, id="vpc-endpoint"),
+    pytest.param("staging", "", {"AWS_ENDPOINT_URL": "https://proxy.internal.example.com"}, id="remote-proxy"),
+])
+def test_endpoints_that_are_allowed(environment, inventory, environ):
+    assert checks.endpoint_errors(environment, inventory, environ) == []

@@ -124,3 +124,29 @@ def test_missing_input_is_named(moto, missing):
     del inputs[missing]
     result = fail_module(platform_inputs, {"inputs": inputs})
     assert missing in result["msg"]
+
+
+def test_a_loopback_endpoint_outside_local_fails_before_any_aws_call(moto, monkeypatch):
+    def no_call(module):
+        raise AssertionError("no AWS call may happen with a loopback endpoint outside local")
+
+    monkeypatch.setattr(platform_inputs, "caller_account", no_call)
+    monkeypatch.setattr(platform_inputs, "available_zones", no_call)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+    result = fail_module(platform_inputs, {"inputs": valid_inputs()})
+    assert "unset AWS_ENDPOINT_URL" in result["msg"]
+    assert "nothing was changed" in result["msg"]
+
+
+def test_a_loopback_inventory_endpoint_outside_local_is_named(moto):
+    result = fail_module(platform_inputs, {"inputs": valid_inputs(streamflix_aws_endpoint_url="http://localhost:4566")})
+    assert "unset streamflix_aws_endpoint_url" in result["msg"]
+
+
+def test_local_accepts_a_loopback_endpoint(moto, monkeypatch):
+    # moto does not answer for a custom endpoint, so the target is read from fixed answers: local is not refused.
+    monkeypatch.setattr(platform_inputs, "caller_account", lambda module: ACCOUNT_ID)
+    monkeypatch.setattr(platform_inputs, "available_zones", lambda module: ["us-east-1a", "us-east-1b"])
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+    inputs = valid_inputs(streamflix_environment="local", streamflix_env_suffix="local", streamflix_aws_endpoint_url="http://127.0.0.1:4566")
+    assert run_module(platform_inputs, {"inputs": inputs})["availability_zones"] == ["us-east-1a", "us-east-1b"]
