@@ -36,17 +36,23 @@ def aws(endpoint) -> Callable[[str], object]:
 
 
 @pytest.fixture(scope="session")
-def outputs_dir(tmp_path_factory):
-    """Where the playbooks of this session write outputs/<suffix>.json (outputs/ in the checkout is for people)."""
-    return tmp_path_factory.mktemp("outputs")
+def output_dir(tmp_path_factory):
+    """streamflix_output_dir of this session's playbooks: outputs/ and reports/ land here, not in the checkout."""
+    return tmp_path_factory.mktemp("output")
 
 
 @pytest.fixture(scope="session")
-def playbook(endpoint, outputs_dir) -> Callable[..., PlaybookRun]:
+def outputs_dir(output_dir):
+    """Where the playbooks of this session write <suffix>.json (outputs/ in the checkout is for people)."""
+    return output_dir / "outputs"
+
+
+@pytest.fixture(scope="session")
+def playbook(endpoint, output_dir) -> Callable[..., PlaybookRun]:
     """playbook("site", suffix, "-e", "x=y") -> PlaybookRun (does not assert; see assert_succeeded)."""
 
     def runner(name: str, suffix: str | None, *extra: str) -> PlaybookRun:
-        return run_playbook(endpoint, name, suffix, extra, outputs_dir=outputs_dir)
+        return run_playbook(endpoint, name, suffix, extra, output_dir=output_dir)
 
     return runner
 
@@ -77,7 +83,7 @@ def pytest_terminal_summary(terminalreporter):
     for run in RUNS:
         words = list(run.args[2:])
         for index, word in enumerate(words):
-            if word.startswith('{"outputs_dir"'):
+            if word.startswith(('{"outputs_dir"', '{"streamflix_output_dir"')):
                 del words[index - 1:index + 1]
                 break
         shown = " ".join(words)

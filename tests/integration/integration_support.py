@@ -151,17 +151,25 @@ def parse_recap(output: str) -> dict:
 
 
 def run_playbook(
-    endpoint_url: str, playbook: str, suffix: str | None, extra: Sequence[str] = (), outputs_dir: str | None = None
+    endpoint_url: str, playbook: str, suffix: str | None, extra: Sequence[str] = (), outputs_dir: str | None = None,
+    output_dir: str | None = None, inventory: str = "inventories/local", cwd: str | None = None, env_changes: dict | None = None,
 ) -> PlaybookRun:
     """Run playbooks/<playbook>.yml against localaws from the repository root, as a person would.
 
-    outputs_dir keeps the outputs role's <suffix>.json out of the checkout (outputs/ is for people's runs).
+    output_dir (streamflix_output_dir) or outputs_dir (the outputs role's own directory) keep <suffix>.json and the
+    reports out of the checkout (outputs/ and reports/ are for people's runs). cwd runs from another directory, with
+    the inventory and playbook named by absolute path; env_changes sets variables, or removes those given None.
     """
-    args = ["-i", "inventories/local", "playbooks/{0}.yml".format(playbook)]
+    if cwd is None:
+        args = ["-i", inventory, "playbooks/{0}.yml".format(playbook)]
+    else:
+        args = ["-i", str(REPO / inventory), str(REPO / "playbooks" / (playbook + ".yml"))]  # REPO / an absolute path is that path
     if suffix is not None:
         args += ["-e", "streamflix_env_suffix={0}".format(suffix)]
     if outputs_dir is not None:
         args += ["-e", json.dumps({"outputs_dir": str(outputs_dir)})]
+    if output_dir is not None:
+        args += ["-e", json.dumps({"streamflix_output_dir": str(output_dir)})]
     args += list(extra)
     env = dict(os.environ)
     env.update(
@@ -174,10 +182,15 @@ def run_playbook(
     # Never let a developer's real AWS settings leak into a run against localaws.
     for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         env.pop(key, None)
+    for key, value in (env_changes or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     started = time.monotonic()
     proc = subprocess.run(
         [str(ANSIBLE_PLAYBOOK), *args],
-        cwd=str(REPO),
+        cwd=str(REPO if cwd is None else cwd),
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from integration_support import assert_succeeded, is_empty, leftovers, unique_suffix
+from integration_support import REPO, assert_succeeded, is_empty, leftovers, unique_suffix
 
 RULES = {
     "exists", "encryption-at-rest", "in-transit", "multi-az", "private", "sg-rules", "backups", "log-retention",
@@ -49,17 +49,18 @@ def failed(report):
 
 
 @pytest.fixture(scope="module")
-def reports_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("reports")
+def reports_dir(output_dir):
+    """verify.yml's default: reports/ under the session's streamflix_output_dir (conftest's playbook passes it)."""
+    return output_dir / "reports"
 
 
 @pytest.fixture(scope="module")
-def environment(playbook, aws, reports_dir):
+def environment(playbook, aws):
     suffix = unique_suffix("itverify")
     assert_succeeded(playbook("site", suffix))
 
     def verify(*extra):
-        return playbook("verify", suffix, "-e", json.dumps({"reports_dir": str(reports_dir)}), *extra)
+        return playbook("verify", suffix, *extra)
 
     env = {"suffix": suffix, "verify": verify, "torn_down": False}
     yield env
@@ -322,10 +323,19 @@ def test_verify_catches_each_tampering(environment, aws, reports_dir):
     print("tamperings caught: {0} of {1}: {2}".format(len(caught), len(TAMPERINGS), ", ".join(caught)))
 
 
-def test_teardown_after_verify_leaves_nothing(environment, playbook, aws, take_snapshot):
+def test_teardown_after_verify_leaves_nothing(environment, playbook, aws, take_snapshot, output_dir):
     suffix = environment["suffix"]
+    own_files = [output_dir / "outputs" / (suffix + ".json"), output_dir / "reports" / (suffix + "-verify.json")]
+    others = [output_dir / "outputs" / "itkeep.json", output_dir / "reports" / "itkeep-verify.json"]
+    for path in others:
+        path.write_text("{}\n")
+    # The deploy and verify wrote under streamflix_output_dir, not into the collection (the checkout).
+    assert [path.is_file() for path in own_files] == [True, True]
+    assert not any((REPO / kind / path.name).exists() for kind, path in zip(("outputs", "reports"), own_files))
     lift_deletion_protection(aws, suffix)
     environment["torn_down"] = True
     assert_succeeded(playbook("teardown", suffix))
     state = take_snapshot(suffix)
     assert is_empty(state), leftovers(state)
+    # Teardown removes this suffix's outputs and report, and nothing else there.
+    assert [path.exists() for path in own_files + others] == [False, False, True, True]
