@@ -295,7 +295,10 @@ LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-lo
 def is_loopback_url(url):
     """Whether an endpoint URL (or a bare host[:port]) names this machine: 127.0.0.0/8, ::1, 0.0.0.0, localhost."""
     text = str(url).strip()
-    host = urlsplit(text if "//" in text else "//" + text).hostname
+    try:
+        host = urlsplit(text if "//" in text else "//" + text).hostname
+    except ValueError:  # not a URL at all (an unclosed IPv6 bracket): boto3 would refuse it, not call this machine
+        return False
     if not host:
         return False
     host = host.lower().rstrip(".")
@@ -318,9 +321,11 @@ def endpoint_errors(environment, inventory_endpoint, environ):
     if environment == "local":
         return []
     sources = [("streamflix_aws_endpoint_url", "the inventory or -e", inventory_endpoint)]
-    sources += sorted(
-        (name, "the environment", value) for name, value in environ.items() if name == "AWS_ENDPOINT_URL" or name.startswith("AWS_ENDPOINT_URL_")
-    )
+    # botocore reads no endpoint from the environment when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true.
+    if str(environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "")).lower() != "true":
+        sources += sorted(
+            (name, "the environment", value) for name, value in environ.items() if name == "AWS_ENDPOINT_URL" or name.startswith("AWS_ENDPOINT_URL_")
+        )
     return [
         "{0} is {1}, a loopback address, but environment {2} is real AWS: unset {0} (set in {3}; it is for "
         "the local environment only) and run again.".format(name, value, environment, where)

@@ -336,6 +336,7 @@ def test_target_errors_reports_account_and_azs_together():
     ("https://10.0.0.5:443", False),
     ("https://localhost-proxy.example.com", False),
     ("", False),
+    ("http://[::1", False),
 ])
 def test_loopback_urls_are_recognised(url, loopback):
     assert checks.is_loopback_url(url) is loopback
@@ -368,6 +369,8 @@ def test_a_service_endpoint_variable_is_named_too():
     pytest.param("dev", None, {"AWS_ENDPOINT_URL": ""}, id="empty-variable"),
     pytest.param("dev", "https://vpce-1234.sts.us-east-1.vpce.amazonaws.com", {}, id="vpc-endpoint"),
     pytest.param("staging", "", {"AWS_ENDPOINT_URL": "https://proxy.internal.example.com"}, id="remote-proxy"),
+    pytest.param("dev", "", {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
+                 id="botocore-told-to-ignore-it"),
 ])
 def test_endpoints_that_are_allowed(environment, inventory, environ):
     assert checks.endpoint_errors(environment, inventory, environ) == []
