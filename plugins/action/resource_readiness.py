@@ -47,10 +47,11 @@ class ActionModule(ActionBase):
         timeout = int(self._task.args.get("wait_timeout", 1800))
         progress = max(1, int(self._task.args.get("progress_interval", 60)))
         started = time.monotonic()
-        answer = self._look(task_vars, 0)
+        answer, waited = self._look(task_vars, 0), False
         while not answer.get("failed") and not answer.get("ready") and not self._play_context.check_mode:
             elapsed = time.monotonic() - started
             display.display(progress_line(elapsed, answer["states"], answer["pending"]))
+            waited = True
             if elapsed >= timeout:
                 answer.update(
                     failed=True,
@@ -58,7 +59,7 @@ class ActionModule(ActionBase):
                 )
                 break
             answer = self._look(task_vars, min(progress, timeout - elapsed))
-        if answer.get("ready") and time.monotonic() - started >= 1:
+        if answer.get("ready") and waited:
             display.display("readiness {0}: all {1} ready".format(duration(time.monotonic() - started), len(answer["states"])))
         answer["waited_seconds"] = round(time.monotonic() - started, 1)
         result.update(answer)

@@ -17,6 +17,8 @@ description:
   - The results of C(ansible.builtin.debug) tasks are shown although C(display_ok_hosts) is off, since a debug task
     exists to tell the user something (the outputs summary, the verify table, the teardown summary).
   - Warnings and deprecations of results that are not shown (ok, not changed) are still shown, under the task's name.
+  - Before the recap, a C(CHANGED) section names, per role, the tasks that changed something (on a teardown, what
+    was deleted), one line per role.
   - C(included:) lines and the banners of include tasks are shown only with C(-v) or more, or with
     C(display_ok_hosts) on (C(ANSIBLE_DISPLAY_OK_HOSTS=true)), which gives the C(default) callback's output.
   - amazon.aws 10.x C(iam_role) announces on every call, whatever its options, that it will stop returning
@@ -29,6 +31,7 @@ requirements:
   - set as stdout in configuration
 """
 
+from ansible import constants as C
 from ansible.playbook.task_include import TaskInclude
 from ansible.plugins.callback.default import CallbackModule as DefaultCallback
 
@@ -56,6 +59,26 @@ class CallbackModule(DefaultCallback):
     CALLBACK_TYPE = "stdout"
     CALLBACK_NAME = "streamflix.media_platform.concise"
 
+    def __init__(self):
+        super(CallbackModule, self).__init__()
+        self._changes = {}  # role (or "play") -> names of its tasks that changed, in order
+
+    def _record_change(self, result):
+        if not result.result.get("changed", False) or isinstance(result.task, TaskInclude):
+            return
+        role = result.task._role.get_name(include_role_fqcn=False) if result.task._role else "play"
+        names = self._changes.setdefault(role, [])
+        name = (result.task.name or result.task.action).strip()
+        if name not in names:
+            names.append(name)
+
+    def _display_changes(self):
+        if not self._changes:
+            return
+        self._display.banner("CHANGED")
+        for role, names in self._changes.items():
+            self._display.display("{0}: {1}".format(role, "; ".join(names)), color=C.COLOR_CHANGED)
+
     def _drop_unactionable_deprecations(self, result):
         """Removes the result's deprecations when none is actionable (the base class then shows none)."""
         deprecations = result.result.get("deprecations")
@@ -76,6 +99,7 @@ class CallbackModule(DefaultCallback):
             self._handle_warnings_and_exception(result)
 
     def _ok(self, result, show):
+        self._record_change(result)
         if isinstance(result.task, TaskInclude) and self._hides_includes():
             return  # an include's banner alone says nothing; its tasks show what they changed
         self._drop_unactionable_deprecations(result)
@@ -100,3 +124,7 @@ class CallbackModule(DefaultCallback):
     def v2_playbook_on_include(self, included_file):
         if not self._hides_includes():
             super(CallbackModule, self).v2_playbook_on_include(included_file)
+
+    def v2_playbook_on_stats(self, stats):
+        self._display_changes()
+        super(CallbackModule, self).v2_playbook_on_stats(stats)
