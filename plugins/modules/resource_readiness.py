@@ -19,6 +19,9 @@ description:
   - Fails at once when a resource reaches a failed state, and at O(wait_timeout) naming every resource that
     is still not ready, with its state.
   - Only reads; in check mode it reports the current states without waiting.
+  - The action plugin of the same name runs the module in slices of O(progress_interval) seconds and prints, after
+    each, how long it has waited, what is ready and what is still pending with its state, so a wait of many
+    minutes on AWS is never silent. The wait is still one wait for everything, with one O(wait_timeout).
   - Per-resource waits (the stock modules' C(wait) options) would serialize what can overlap, which is why
     this module exists.
 author:
@@ -57,6 +60,17 @@ options:
     description: Seconds between two looks at the resources that are not ready yet.
     type: int
     default: 10
+  progress_interval:
+    description: Seconds between two progress lines the action plugin prints while it waits.
+    type: int
+    default: 60
+  on_timeout:
+    description:
+      - V(fail) fails naming what is not ready when O(wait_timeout) has passed.
+      - V(report) returns the states with RV(ready=false) instead; the action plugin uses it for each slice.
+    type: str
+    choices: [fail, report]
+    default: fail
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -82,6 +96,15 @@ waited_seconds:
   description: How long the module waited.
   returned: always
   type: float
+ready:
+  description: Whether every resource is ready.
+  returned: always
+  type: bool
+pending:
+  description: The resources that are not ready yet, with their state.
+  returned: always
+  type: dict
+  sample: {"db_instance/streamflix-aurora-dev-2": "creating"}
 """
 
 import time
@@ -182,6 +205,8 @@ def main():
             load_balancer_arns=ids,
             wait_timeout=dict(type="int", default=1800),
             poll_interval=dict(type="int", default=10),
+            progress_interval=dict(type="int", default=60),
+            on_timeout=dict(type="str", choices=["fail", "report"], default="fail"),
         ),
         supports_check_mode=True,
     )
@@ -193,13 +218,24 @@ def main():
     while not_ready(states) and not module.check_mode:
         if failed(states):
             module.fail_json(msg="Resources failed: {0}".format(failed(states)), states=states)
-        if time.monotonic() > deadline:
+        if time.monotonic() >= deadline:
+            if module.params["on_timeout"] == "report":
+                break
             module.fail_json(
                 msg="Still not ready after {0} s: {1}".format(module.params["wait_timeout"], not_ready(states)), states=states
             )
-        time.sleep(module.params["poll_interval"])  # the interval between two polls, not a fixed wait
+        # The interval between two polls (never past the deadline), not a fixed wait.
+        time.sleep(max(0, min(module.params["poll_interval"], deadline - time.monotonic())))
         states = current_states(module, clients)
-    module.exit_json(changed=False, states=states, waited_seconds=round(time.monotonic() - started, 1))
+    if failed(states) and not module.check_mode:
+        module.fail_json(msg="Resources failed: {0}".format(failed(states)), states=states)
+    module.exit_json(
+        changed=False,
+        states=states,
+        ready=not not_ready(states),
+        pending=not_ready(states),
+        waited_seconds=round(time.monotonic() - started, 1),
+    )
 
 
 if __name__ == "__main__":

@@ -177,6 +177,9 @@ def run_playbook(
         ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
         ANSIBLE_FORCE_COLOR="0",
         ANSIBLE_NOCOLOR="1",
+        # Every task's banner and result, as the default callback prints them: tests find tasks by their banners.
+        ANSIBLE_DISPLAY_OK_HOSTS="true",
+        ANSIBLE_DISPLAY_SKIPPED_HOSTS="true",
         PY_COLORS="0",
     )
     # Never let a developer's real AWS settings leak into a run against localaws.

@@ -464,6 +464,9 @@ def playbook_env(endpoint_url: str) -> dict:
         ANSIBLE_NOCOLOR="1",
         PY_COLORS="0",
         PYTHONUNBUFFERED="1",
+        # Every task's banner, as the default callback prints them: the interruption points count them.
+        ANSIBLE_DISPLAY_OK_HOSTS="true",
+        ANSIBLE_DISPLAY_SKIPPED_HOSTS="true",
     )
     for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         env.pop(key, None)

@@ -4,13 +4,15 @@ One environment, deployed once as prod would be (`streamflix_protected` and `str
 goes through every step in the module fixture: AWS itself refuses to delete the cluster; three unconfirmed teardowns
 (the environment marked protected, a confirmation naming another suffix, and the inventory's plain local settings
 with only the live cluster protected) are refused before anything changes; the confirmed teardown removes everything
-but the two final snapshots; a second confirmed teardown changes nothing. The snapshots are deleted with boto3 at
-the end.
+but the two final snapshots and the KMS key they are encrypted with (kept enabled, with its alias, so they stay
+restorable); a second confirmed teardown changes nothing; a redeploy of the key (`--tags security`) adopts the kept
+key instead of making another. The snapshots are then deleted with boto3, and one more teardown schedules the key's
+deletion, leaving nothing.
 
 The explicitly skipped path (-e streamflix_skip_final_snapshots=true) runs on a second, data-tier-only environment
 (`--tags network,security,secrets,database,cache`, not a full deploy), deployed with the same protected settings and
 torn down (confirmed, same tags) in the background while the main one goes through its steps: everything goes, the
-deletion protection is lifted, and no snapshot is taken.
+deletion protection is lifted, no snapshot is taken, and the key is scheduled for deletion.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 import botocore.exceptions
 import pytest
 
-from integration_support import assert_succeeded, is_empty, leftovers, unique_suffix
+from integration_support import assert_succeeded, is_empty, kms_keys, leftovers, unique_suffix
 
 PROTECTED = {"streamflix_protected": True, "streamflix_deletion_protection": True}
 DATA_TIER_TAGS = "network,security,secrets,database,cache"
@@ -78,6 +80,21 @@ def delete_final_snapshots(aws, suffix):
         aws("elasticache").delete_snapshot(SnapshotName=name)
 
 
+def key_state(aws, key_id):
+    """KeyState of a key (by id or ARN), e.g. Enabled or PendingDeletion."""
+    return aws("kms").describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"]
+
+
+def environment_keys(aws, suffix):
+    """KeyId -> KeyState of every customer key tagged Environment=<suffix>."""
+    return {key_id: metadata["KeyState"] for key_id, (metadata, _tags) in kms_keys(aws, suffix).items()}
+
+
+def alias_target(aws, suffix):
+    aliases = aws("kms").list_aliases()["Aliases"]
+    return next((a.get("TargetKeyId") for a in aliases if a["AliasName"] == "alias/streamflix-" + suffix), None)
+
+
 def try_delete_cluster(aws, suffix):
     """What AWS answers to a plain DeleteDBCluster of the protected cluster: the error code, or None if it deleted it."""
     try:
@@ -96,6 +113,7 @@ def skipped_snapshots_lifecycle(playbook, aws, take_snapshot, suffix):
     steps["after_teardown"] = take_snapshot(suffix)
     steps["data_tier_after_teardown"] = (cluster_of(aws, suffix), group_of(aws, suffix))
     steps["snapshots"] = final_snapshots(aws, suffix)
+    steps["key_state_after_teardown"] = key_state(aws, steps["cluster"]["KmsKeyId"])
     delete_final_snapshots(aws, suffix)  # none, unless the skip failed: leave nothing behind either way
     return steps
 
@@ -129,10 +147,23 @@ def protected(playbook, aws, take_snapshot):
             steps["after_teardown"] = take_snapshot(suffix)
             steps["data_tier_after_teardown"] = (cluster_of(aws, suffix), group_of(aws, suffix))
             steps["snapshots"] = final_snapshots(aws, suffix)
+            steps["key_states_after_teardown"] = {
+                name: key_state(aws, snapshot["KmsKeyId"]) for found in steps["snapshots"] for name, snapshot in found.items()
+            }
+            steps["alias_after_teardown"] = alias_target(aws, suffix)
             steps["teardown_again"] = playbook("teardown", suffix, *confirmed)
             steps["after_teardown_again"] = take_snapshot(suffix)
             steps["snapshots_again"] = final_snapshots(aws, suffix)
+            # The kept key is adopted by a redeploy (by its alias), not duplicated; its teardown keeps it again.
+            steps["keys_before_redeploy"] = environment_keys(aws, suffix)
+            steps["redeploy_key"] = playbook("site", suffix, "--tags", "security", *extra())
+            steps["keys_after_redeploy"] = environment_keys(aws, suffix)
+            steps["teardown_redeployed_key"] = playbook("teardown", suffix, "--tags", "security", *confirmed)
+            steps["keys_after_redeployed_teardown"] = environment_keys(aws, suffix)
             delete_final_snapshots(aws, suffix)
+            # With no snapshot under it any more, the next teardown schedules the key's deletion.
+            steps["teardown_after_cleanup"] = playbook("teardown", suffix, *confirmed)
+            steps["keys_after_cleanup"] = environment_keys(aws, suffix)
             steps["after_cleanup"] = take_snapshot(suffix)
             steps["skipped"] = skipped.result()
     return steps
@@ -190,18 +221,46 @@ def test_confirmed_teardown_takes_one_final_redis_snapshot_named_for_the_suffix(
     assert snapshot["SnapshotSource"] == "manual" and snapshot["SnapshotStatus"] == "available"
 
 
-def test_confirmed_teardown_leaves_only_the_final_snapshots(protected):
+def test_confirmed_teardown_leaves_only_the_final_snapshots_and_their_key(protected):
     state = protected["after_teardown"]
     # The Aurora snapshot carries the cluster's tags (copy_tags_to_snapshot), so the tagging scan finds it; the Redis
-    # snapshot would be found too if it carried any. Nothing else may remain.
+    # snapshot would be found too if it carried any. Besides them only the key they are encrypted with, and its alias.
     aurora, redis = protected["snapshots"]
-    final_arns = {s["DBClusterSnapshotArn"] for s in aurora.values()} | {s["ARN"] for s in redis.values()}
+    [key_id] = state["kms_keys"]
+    key_arn = state["kms_keys"][key_id]["Arn"]
+    kept_arns = {s["DBClusterSnapshotArn"] for s in aurora.values()} | {s["ARN"] for s in redis.values()} | {key_arn}
     tagged = set(state["tagged"])
     assert {s["DBClusterSnapshotArn"] for s in aurora.values()} <= tagged
-    assert tagged <= final_arns, "left after teardown besides the final snapshots: {0}".format(sorted(tagged - final_arns))
-    rest = {kind: resources for kind, resources in state.items() if kind != "tagged"}
+    assert tagged <= kept_arns, "left after teardown besides the final snapshots and their key: {0}".format(
+        sorted(tagged - kept_arns)
+    )
+    assert list(state["kms_aliases"]) == ["alias/streamflix-" + protected["suffix"]]
+    rest = {kind: resources for kind, resources in state.items() if kind not in ("tagged", "kms_keys", "kms_aliases")}
     assert is_empty(rest), "left after teardown: {0}".format(leftovers(rest))
     assert protected["data_tier_after_teardown"] == (None, None)
+
+
+def test_the_final_snapshots_key_is_kept_not_pending_deletion(protected):
+    aurora, redis = protected["snapshots"]
+    snapshot_keys = {s["KmsKeyId"].rsplit("/", 1)[-1] for found in (aurora, redis) for s in found.values()}
+    assert len(snapshot_keys) == 1, "the final snapshots are not all under the environment key: {0}".format(snapshot_keys)
+    assert set(protected["key_states_after_teardown"].values()) == {"Enabled"}, protected["key_states_after_teardown"]
+    assert protected["alias_after_teardown"] in snapshot_keys, "the alias no longer names the snapshots' key"
+
+
+def test_a_redeploy_adopts_the_kept_key_and_its_teardown_keeps_it(protected):
+    assert_succeeded(protected["redeploy_key"])
+    assert_succeeded(protected["teardown_redeployed_key"])
+    kept = protected["keys_before_redeploy"]
+    assert list(kept.values()) == ["Enabled"], kept
+    assert protected["keys_after_redeploy"] == kept, "the redeploy made another key instead of adopting the kept one"
+    assert protected["keys_after_redeployed_teardown"] == kept, "the snapshots' key was scheduled for deletion"
+
+
+def test_teardown_after_the_snapshots_are_deleted_schedules_the_key(protected):
+    run = assert_succeeded(protected["teardown_after_cleanup"])
+    assert run.changed > 0
+    assert set(protected["keys_after_cleanup"].values()) == {"PendingDeletion"}, protected["keys_after_cleanup"]
 
 
 def test_second_confirmed_teardown_changes_nothing_and_takes_no_snapshot(protected):
@@ -224,5 +283,6 @@ def test_skipped_final_snapshots_are_not_taken(protected):
     assert skipped["teardown"].changed > 0
     assert skipped["data_tier_after_teardown"] == (None, None)
     assert skipped["snapshots"] == ({}, {})
+    assert skipped["key_state_after_teardown"] == "PendingDeletion", "no snapshot needs the key, yet it was kept"
     state = skipped["after_teardown"]
     assert is_empty(state), "left after a teardown that skipped the final snapshots: {0}".format(leftovers(state))

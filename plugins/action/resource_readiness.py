@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright: StreamFlix platform team
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Runs resource_readiness in slices and prints progress between them, so a long wait is never silent.
+
+It is still one wait for every resource together, with one deadline (wait_timeout): each slice is the module
+polling everything for at most progress_interval seconds and reporting the states it saw last.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+display = Display()
+
+MODULE = "streamflix.media_platform.resource_readiness"
+
+
+def duration(seconds):
+    """90 -> '1m30s', 5 -> '5s'."""
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    return "{0}m{1:02d}s".format(minutes, seconds) if minutes else "{0}s".format(seconds)
+
+
+def progress_line(elapsed, states, pending):
+    waiting = ", ".join("{0} ({1})".format(name, state) for name, state in sorted(pending.items()))
+    return "readiness {0}: {1} of {2} ready; waiting for {3}".format(
+        duration(elapsed), len(states) - len(pending), len(states), waiting
+    )
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+
+    def _look(self, task_vars, seconds):
+        """The module polling for at most ``seconds``, returning instead of failing when time is up."""
+        args = dict(self._task.args, wait_timeout=max(0, int(seconds)), on_timeout="report")
+        return self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        timeout = int(self._task.args.get("wait_timeout", 1800))
+        progress = max(1, int(self._task.args.get("progress_interval", 60)))
+        started = time.monotonic()
+        answer, waited = self._look(task_vars, 0), False
+        while not answer.get("failed") and not answer.get("ready") and not self._play_context.check_mode:
+            elapsed = time.monotonic() - started
+            display.display(progress_line(elapsed, answer["states"], answer["pending"]))
+            waited = True
+            if elapsed >= timeout:
+                answer.update(
+                    failed=True,
+                    msg="Still not ready after {0} s: {1}".format(timeout, answer["pending"]),
+                )
+                break
+            answer = self._look(task_vars, min(progress, timeout - elapsed))
+        if answer.get("ready") and waited:
+            display.display("readiness {0}: all {1} ready".format(duration(time.monotonic() - started), len(answer["states"])))
+        answer["waited_seconds"] = round(time.monotonic() - started, 1)
+        result.update(answer)
+        return result
