@@ -44,6 +44,8 @@ SERVICES = (
 )
 # Every name the platform gives: streamflix-<component>-<suffix> (log groups /streamflix/<suffix>/...).
 NAME_PATTERN = r"(?:^|[/:])streamflix-[a-z0-9-]+-{suffix}(?:$|[/:.])|/streamflix/{suffix}/"
+# Checks that ask a service outside AWS (Shodan); the scan reaches nothing but the endpoint.
+EXTERNAL_CHECKS = ("ec2_elastic_ip_shodan",)
 ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL)\b")
 
 
@@ -133,6 +135,8 @@ def prowler_environment(endpoint: str, home: Path) -> dict:
         AWS_DEFAULT_REGION=REGION,
         AWS_REGION=REGION,
         AWS_EC2_METADATA_DISABLED="true",
+        # S3 Control prefixes the host with the account id (123456789012.127.0.0.1 resolves nowhere).
+        AWS_DISABLE_HOST_PREFIX_INJECTION="true",
         HOME=str(home),
         # No proxy detour: the endpoint is on loopback.
         NO_PROXY="127.0.0.1,localhost",
@@ -149,6 +153,7 @@ def prowler_command(prowler: Path, output_dir: Path, log_file: Path, services) -
         "--output-formats", "json-ocsf",
         "--output-directory", str(output_dir),
         "--output-filename", "prowler",
+        "--excluded-check", *EXTERNAL_CHECKS,
         "--no-banner",
         "--log-level", "ERROR",
         "--log-file", str(log_file),
@@ -178,22 +183,69 @@ def read_findings(output_dir: Path) -> list[dict]:
     return findings
 
 
-def read_errors(log_file: Path, stderr_text: str = "") -> list[str]:
-    """Every ERROR/CRITICAL line Prowler logged: a crashed check or service is a hole in the scan."""
-    lines = log_file.read_text().splitlines() if log_file.exists() else []
-    lines += stderr_text.splitlines()
-    errors = []
-    for line in lines:
-        try:
-            record = json.loads(line)
-        except ValueError:
-            if ERROR_LINE.search(line):
-                errors.append(line.strip())
+def read_errors(log_file: Path) -> list[dict]:
+    """Every ERROR/CRITICAL record Prowler logged: a crashed check or service is a hole in the scan.
+
+    Prowler's log file holds one JSON object per record, with raw newlines inside messages."""
+    text = log_file.read_text() if log_file.exists() else ""
+    records = []
+    for chunk in re.split(r"\n(?=\{\"timestamp\")", text.strip()):
+        if not chunk:
             continue
-        if isinstance(record, dict) and str(record.get("level", "")).upper() in ("ERROR", "CRITICAL"):
-            errors.append("{0}:{1} {2}".format(record.get("filename", "?"), record.get("line_number", "?"),
-                                               record.get("message", "")).strip())
-    return errors
+        try:
+            record = json.loads(chunk, strict=False)
+        except ValueError:
+            record = _loose_record(chunk)
+        if str(record.get("level", "")).upper() in ("ERROR", "CRITICAL"):
+            message = " ".join(str(record.get("message", "")).split())
+            records.append({"where": record.get("filename", "?"), "message": message[:400]})
+    return records
+
+
+def _loose_record(chunk: str) -> dict:
+    """A record whose message holds unescaped quotes (Prowler writes some URLs raw)."""
+    fields = dict(re.findall(r'"(filename|level)": "([^"]*)"', chunk))
+    message = chunk.split('"message": "', 1)[-1].rstrip().removesuffix('"}')
+    level = fields.get("level") or ("ERROR" if ERROR_LINE.search(chunk) else "")
+    return {"filename": fields.get("filename", "?"), "level": level, "message": message}
+
+
+@dataclass
+class KnownError:
+    where: str
+    message: str
+    why: str
+
+    def covers(self, error: dict) -> bool:
+        return fnmatch.fnmatchcase(error["where"], self.where) and re.search(self.message, error["message"]) is not None
+
+
+def load_known_errors(path: Path) -> list[KnownError]:
+    document = yaml.safe_load(path.read_text()) if path.exists() else {}
+    known = []
+    for index, entry in enumerate((document or {}).get("known_errors") or []):
+        missing = [key for key in ("where", "message", "why") if not str(entry.get(key, "")).strip()]
+        if missing:
+            raise SystemExit(f"scan: {path} known_errors entry {index} lacks {', '.join(missing)}")
+        known.append(KnownError(entry["where"], entry["message"], " ".join(entry["why"].split())))
+    return known
+
+
+def group_errors(errors: list[dict], known: list[KnownError]) -> tuple[list[dict], list[dict]]:
+    """(new, known) error groups: one per place and message, with a count."""
+    groups: dict[tuple[str, str], dict] = {}
+    for error in errors:
+        key = (error["where"], re.sub(r"\d{4}-\d\d-\d\d[ T][\d:.,]+", "", error["message"])[:200])
+        group = groups.setdefault(key, dict(error, count=0))
+        group["count"] += 1
+    new, old = [], []
+    for group in groups.values():
+        match = next((entry for entry in known if entry.covers(group)), None)
+        if match:
+            old.append(dict(group, why=match.why))
+        else:
+            new.append(group)
+    return new, old
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -283,7 +335,7 @@ def summarise(findings: list[Finding], accepted: list[Acceptance], environment: 
     }
 
 
-def print_report(summary: dict, errors: list[str], seconds: float, all_count: int) -> None:
+def print_report(summary: dict, seconds: float, all_count: int) -> None:
     totals = summary["totals"]
     print(f"\nscan: Prowler took {seconds:.0f} s; {all_count} findings in all, "
           f"{sum(totals.values())} on the environment's resources")
@@ -296,10 +348,14 @@ def print_report(summary: dict, errors: list[str], seconds: float, all_count: in
         print(f"\nscan: {len(summary['unaccepted'])} FAIL(s) not in tests/security/prowler-accepted.yaml:")
         for item in sorted(summary["unaccepted"], key=lambda item: (item["check"], item["resource"])):
             print(f"  FAIL {item['check']}  {item['resource'] or item['name']}\n       {item['message']}")
-    if errors:
-        print(f"\nscan: Prowler logged {len(errors)} error(s) (checks or services that did not run):")
-        for line in errors:
-            print("  " + line)
+    if summary["known_errors"]:
+        print(f"\nscan: {len(summary['known_errors'])} known Prowler error(s) (tests/security/prowler-known-errors.yaml):")
+        for group in summary["known_errors"]:
+            print(f"  {group['count']}x {group['where']}: {group['message'][:160]}\n       known: {group['why']}")
+    if summary["errors"]:
+        print(f"\nscan: {len(summary['errors'])} Prowler error(s) nobody explained (a check or service that did not run):")
+        for group in summary["errors"]:
+            print(f"  {group['count']}x {group['where']}: {group['message'][:300]}")
 
 
 def parse_args(argv):
@@ -311,6 +367,8 @@ def parse_args(argv):
     parser.add_argument("--ansible-bin", type=Path, default=REPO / ".venv" / "bin")
     parser.add_argument("--output-dir", type=Path, default=REPO / "build" / "scan")
     parser.add_argument("--accepted", type=Path, default=REPO / "tests" / "security" / "prowler-accepted.yaml")
+    parser.add_argument("--known-errors", type=Path,
+                        default=REPO / "tests" / "security" / "prowler-known-errors.yaml")
     parser.add_argument("--deploy", action="store_true", help="run site.yml first when the environment is missing")
     parser.add_argument("--services", nargs="+", default=list(SERVICES))
     parser.add_argument("--reuse-output", action="store_true", help="filter the last run's output, do not run Prowler")
@@ -338,11 +396,12 @@ def main(argv=None) -> int:
     findings = [Finding.from_ocsf(record) for record in records]
     ours = [finding for finding in findings if on_environment(finding, args.suffix, ids)]
     summary = summarise(ours, accepted, args.environment, args.suffix)
-    errors = read_errors(log_file)
-    summary.update(seconds=round(seconds, 1), errors=errors, all_findings=len(findings), suffix=args.suffix)
+    new_errors, known_errors = group_errors(read_errors(log_file), load_known_errors(args.known_errors))
+    summary.update(seconds=round(seconds, 1), errors=new_errors, known_errors=known_errors,
+                   all_findings=len(findings), suffix=args.suffix)
     (args.output_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-    print_report(summary, errors, seconds, len(findings))
-    ok = not summary["unaccepted"] and not errors
+    print_report(summary, seconds, len(findings))
+    ok = not summary["unaccepted"] and not new_errors
     print("\nscan: " + ("PASSED" if ok else "FAILED") + f" (summary in {args.output_dir / 'summary.json'})")
     return 0 if ok else 1
 
