@@ -113,11 +113,14 @@ def environment_exists(endpoint: str, suffix: str) -> bool:
     return bool(vpcs)
 
 
-def deploy(endpoint: str, env: str, suffix: str, ansible_bin: Path) -> None:
+def deploy(endpoint: str, env: str, suffix: str, ansible_bin: Path, outputs_dir: Path | None = None) -> None:
     command = [str(ansible_bin / "ansible-playbook"), "-i", f"inventories/{env}", "playbooks/site.yml",
                "-e", f"streamflix_env_suffix={suffix}"]
+    if outputs_dir is not None:
+        command += ["-e", json.dumps({"outputs_dir": str(outputs_dir)})]
     print("scan: deploying", suffix, "with", " ".join(command[1:]), flush=True)
-    environ = dict(os.environ, AWS_ENDPOINT_URL=endpoint, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+    environ = {key: value for key, value in os.environ.items() if key not in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")}
+    environ.update(AWS_ENDPOINT_URL=endpoint, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
     subprocess.run(command, cwd=REPO, env=environ, check=True)
 
 
@@ -370,6 +373,7 @@ def parse_args(argv):
     parser.add_argument("--known-errors", type=Path,
                         default=REPO / "tests" / "security" / "prowler-known-errors.yaml")
     parser.add_argument("--deploy", action="store_true", help="run site.yml first when the environment is missing")
+    parser.add_argument("--outputs-dir", type=Path, help="where a --deploy writes <suffix>.json (default outputs/)")
     parser.add_argument("--services", nargs="+", default=list(SERVICES))
     parser.add_argument("--reuse-output", action="store_true", help="filter the last run's output, do not run Prowler")
     return parser.parse_args(argv)
@@ -382,7 +386,7 @@ def main(argv=None) -> int:
         if not args.deploy:
             print(f"scan: no environment {args.suffix} on {args.endpoint} (deploy it, or pass --deploy)")
             return 2
-        deploy(args.endpoint, args.environment, args.suffix, args.ansible_bin)
+        deploy(args.endpoint, args.environment, args.suffix, args.ansible_bin, args.outputs_dir)
     ids = environment_ids(args.endpoint, args.suffix)
     if args.reuse_output:
         rc, seconds, log_file = 0, 0.0, args.output_dir / "prowler.log"
