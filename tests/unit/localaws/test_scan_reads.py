@@ -3,6 +3,8 @@ group and log exports, DescribeDBEngineVersions, DescribeCertificates, the RDS-m
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -112,3 +114,33 @@ def test_a_secret_of_our_own_still_reports_no_rotation(client, name):
     secrets = client("secretsmanager")
     secrets.create_secret(Name=name, SecretString="x")
     assert "RotationEnabled" not in secrets.describe_secret(SecretId=name)
+
+
+def test_last_accessed_date_is_the_day_of_the_last_retrieval(client, name):
+    secrets = client("secretsmanager")
+    arn = secrets.create_secret(Name=name, SecretString="x")["ARN"]
+    assert "LastAccessedDate" not in secrets.describe_secret(SecretId=name)
+    secrets.get_secret_value(SecretId=arn)
+    accessed = secrets.describe_secret(SecretId=name)["LastAccessedDate"]
+    utc = accessed.astimezone(datetime.timezone.utc)
+    assert (utc.hour, utc.minute, utc.second) == (0, 0, 0)
+    assert utc.date() == datetime.datetime.now(datetime.timezone.utc).date()
+    listed = [s for s in secrets.list_secrets()["SecretList"] if s["Name"] == name]
+    assert listed[0]["LastAccessedDate"] == accessed
+
+
+def test_a_service_whose_tasks_start_retrieves_their_secrets(client, name, vpc):
+    secrets, ecs = client("secretsmanager"), client("ecs")
+    used = secrets.create_secret(Name=f"{name}-used", SecretString='{"k": "v"}')["ARN"]
+    secrets.create_secret(Name=f"{name}-idle", SecretString="x")
+    ecs.create_cluster(clusterName=name)
+    definition = ecs.register_task_definition(
+        family=name, requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
+        containerDefinitions=[{"name": "app", "image": "nginx", "secrets": [{"name": "K", "valueFrom": f"{used}:k::"}]}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(
+        cluster=name, serviceName=name, taskDefinition=definition, desiredCount=1, launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": vpc["subnets"][:1]}},
+    )
+    assert "LastAccessedDate" in secrets.describe_secret(SecretId=f"{name}-used")
+    assert "LastAccessedDate" not in secrets.describe_secret(SecretId=f"{name}-idle")

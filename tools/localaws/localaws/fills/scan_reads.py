@@ -9,6 +9,8 @@ or answers differently from AWS. Kept apart from the service fills so it only to
   CA ``rds-ca-default``, which is no AWS CA (AWS's default is ``rds-ca-rsa2048-g1``).
 - Secrets Manager: the master secret RDS manages (``ManageMasterUserPassword``) reports no rotation; AWS
   rotates it every 7 days (``RotationEnabled`` true, ``RotationRules``, ``LastRotatedDate``, ``NextRotationDate``).
+- Secrets Manager: ``LastAccessedDate`` is never reported; AWS reports the day a secret was last retrieved
+  (GetSecretValue, also by ECS when a task starts with the secret in its task definition's ``secrets``).
 
 Reference: ElastiCache CreateReplicationGroup, RDS DescribeDBInstances / DescribeDBEngineVersions /
 DescribeCertificates, "Password management with Amazon RDS and AWS Secrets Manager" (rotation every 7 days).
@@ -22,10 +24,12 @@ import time
 from typing import Any
 
 from moto.core.responses import ActionResult
+from moto.ecs import models as ecs_models
 from moto.elasticache import models as elasticache_models
 from moto.rds import models as rds_models
 from moto.rds import responses as rds_responses
 from moto.rds.exceptions import RDSClientError
+from moto.secretsmanager import models as secrets_models
 
 from . import patch
 
@@ -197,6 +201,68 @@ def _with_managed_rotation(create_secret):
     return _create_secret
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Secrets Manager: LastAccessedDate (the day of the last retrieval)
+
+
+def _today() -> float:
+    """AWS reports the access date truncated to the day (UTC midnight)."""
+    return float(datetime.datetime.now(datetime.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
+
+
+def _with_access_recorded(get_secret_value):
+    def wrapper(self: Any, secret_id: str, *args: Any, **kwargs: Any) -> Any:
+        answer = get_secret_value(self, secret_id, *args, **kwargs)
+        self.secrets[secret_id]._fill_last_accessed = _today()
+        return answer
+
+    return wrapper
+
+
+def _with_last_accessed(to_dict):
+    def wrapper(self: Any) -> dict:
+        answer = to_dict(self)
+        accessed = getattr(self, "_fill_last_accessed", None)
+        if accessed is not None:
+            answer["LastAccessedDate"] = accessed
+        else:
+            answer.pop("LastAccessedDate", None)
+        return answer
+
+    return wrapper
+
+
+def _secret_arn(value_from: str) -> str | None:
+    """valueFrom: the secret's ARN, optionally followed by :json-key:version-stage:version-id."""
+    parts = value_from.split(":")
+    if len(parts) < 7 or parts[2] != "secretsmanager":
+        return None
+    return ":".join(parts[:7])
+
+
+def _tasks_read_their_secrets(backend: Any, service: Any) -> None:
+    """ECS retrieves a task definition's secrets when a task starts (the service's tasks start at once here)."""
+    if not getattr(service, "desired_count", 0) or not getattr(service, "task_definition", None):
+        return
+    task_definition = backend.describe_task_definition(service.task_definition)
+    secrets = secrets_models.secretsmanager_backends[backend.account_id][backend.region_name]
+    for container in task_definition.container_definitions:
+        for entry in container.get("secrets") or []:
+            arn = _secret_arn(entry.get("valueFrom", ""))
+            for secret in list(secrets.secrets.values()):
+                if arn and getattr(secret, "arn", None) == arn:
+                    secret._fill_last_accessed = _today()
+
+
+def _with_secrets_read(operation):
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        service = operation(self, *args, **kwargs)
+        _tasks_read_their_secrets(self, service)
+        return service
+
+    return wrapper
+
+
 def apply() -> None:
     for model in (elasticache_models.ReplicationGroup, elasticache_models.CacheCluster):
         patch(model, "__init__", _with_minor_upgrade_default(model.__dict__["__init__"]))
@@ -207,3 +273,9 @@ def apply() -> None:
     patch(RDS_RESPONSE, "describe_db_engine_versions", describe_db_engine_versions)
     patch(RDS_RESPONSE, "describe_certificates", describe_certificates)
     patch(rds_models.MasterUserSecret, "_create_secret", _with_managed_rotation(rds_models.MasterUserSecret.__dict__["_create_secret"]))
+    backend = secrets_models.SecretsManagerBackend
+    patch(backend, "get_secret_value", _with_access_recorded(backend.__dict__["get_secret_value"]))
+    patch(secrets_models.FakeSecret, "to_dict", _with_last_accessed(secrets_models.FakeSecret.__dict__["to_dict"]))
+    ecs = ecs_models.EC2ContainerServiceBackend
+    for operation in ("create_service", "update_service"):
+        patch(ecs, operation, _with_secrets_read(getattr(ecs, operation)))
