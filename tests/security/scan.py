@@ -138,8 +138,6 @@ def prowler_environment(endpoint: str, home: Path) -> dict:
         AWS_DEFAULT_REGION=REGION,
         AWS_REGION=REGION,
         AWS_EC2_METADATA_DISABLED="true",
-        # S3 Control prefixes the host with the account id (123456789012.127.0.0.1 resolves nowhere).
-        AWS_DISABLE_HOST_PREFIX_INJECTION="true",
         HOME=str(home),
         # No proxy detour: the endpoint is on loopback.
         NO_PROXY="127.0.0.1,localhost",
