@@ -20,7 +20,7 @@ COLLECTION_LINK := build/collections/ansible_collections/streamflix/media_platfo
 EXTRA := $(if $(SUFFIX),-e streamflix_env_suffix=$(SUFFIX),)
 PLAYBOOK := $(BIN)/ansible-playbook -i inventories/$(ENV)
 
-.PHONY: venv localaws localaws-up deploy plan verify teardown test test-unit test-integration molecule lint sanity bench sweep clean
+.PHONY: venv localaws localaws-up deploy plan verify teardown test test-unit test-integration molecule lint sanity bench sweep clean scan
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 
@@ -81,6 +81,18 @@ bench: venv
 
 sanity: venv
 	tests/sanity/run.sh
+
+# Prowler (pinned in tools/scan/requirements-prowler.txt) in its own venv: it is large, and not the toolchain's.
+PROWLER_VENV := build/prowler-venv
+$(PROWLER_VENV)/.installed: tools/scan/requirements-prowler.txt
+	test -x $(PROWLER_VENV)/bin/python || $(PYTHON) -m venv $(PROWLER_VENV)
+	$(PROWLER_VENV)/bin/pip install --quiet -r tools/scan/requirements-prowler.txt
+	touch $@
+
+# Independent scan: deploys the local environment if it is not there, runs Prowler against localaws, fails on any
+# FAIL on the environment's resources that tests/security/prowler-accepted.yaml does not accept, or on a Prowler error.
+scan: venv localaws-up $(PROWLER_VENV)/.installed
+	$(PROWLER_VENV)/bin/python tests/security/scan.py --deploy --suffix $(if $(SUFFIX),$(SUFFIX),$(ENV)) --environment $(ENV)
 
 clean:
 	rm -rf build outputs reports
