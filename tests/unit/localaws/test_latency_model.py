@@ -1,6 +1,6 @@
 """--latency-model aws: slow resources pass through AWS's states, and localaws refuses in each what AWS refuses.
 
-The server of this module runs at a time scale of 0.004 (a 10-minute AWS creation lasts 2.4 s) with a NAT gateway
+The server of this module runs at a time scale of 0.01 (a 10-minute AWS creation lasts 6 s) with a NAT gateway
 consistency window of 1.5 s; the session's default server (conftest) has the model off.
 """
 
@@ -15,7 +15,7 @@ from conftest import REGION, make_client
 from localaws.model import AWS_SECONDS, LatencyModel, timed_attribute
 from localaws.testing import latency_model_of, running_localaws
 
-SCALE = 0.004
+SCALE = 0.01
 CONSISTENCY = 1.5
 DEADLINE = 30.0
 
@@ -235,3 +235,89 @@ def test_model_off_nat_gateway_is_available_and_routable_at_once(client, vpc):
     ec2.create_route(RouteTableId=route_table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat_id)
     ec2.delete_nat_gateway(NatGatewayId=nat_id)
     assert nat_state(ec2, nat_id) == "deleted"
+
+
+# --------------------------------------------------------------------------- Aurora, EFS, ALB
+
+
+def test_aurora_instance_creating_then_available_and_cluster_modifying_refuses_a_second_change(mclient, name):
+    ec2, rds = mclient("ec2"), mclient("rds")
+    vpc_id = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.50.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"]["SubnetId"]
+        for i, az in ((1, "a"), (2, "b"))
+    ]
+    rds.create_db_subnet_group(DBSubnetGroupName=name, DBSubnetGroupDescription="d", SubnetIds=subnets)
+    rds.create_db_cluster(
+        DBClusterIdentifier=name, Engine="aurora-postgresql", EngineVersion="16.4", MasterUsername="app",
+        ManageMasterUserPassword=True, DBSubnetGroupName=name,
+        ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 2},
+    )
+    instance = rds.create_db_instance(
+        DBInstanceIdentifier=name + "-1", DBClusterIdentifier=name, Engine="aurora-postgresql", DBInstanceClass="db.serverless"
+    )["DBInstance"]
+    assert instance["DBInstanceStatus"] == "creating"
+
+    def instance_status():
+        return rds.describe_db_instances(DBInstanceIdentifier=name + "-1")["DBInstances"][0]["DBInstanceStatus"]
+
+    assert poll(instance_status, "available") == ["creating", "available"]
+
+    def cluster_status():
+        return rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]["Status"]
+
+    poll(cluster_status, "available")
+    assert rds.modify_db_cluster(DBClusterIdentifier=name, BackupRetentionPeriod=3, ApplyImmediately=True)["DBCluster"]["Status"] == "modifying"
+    assert error_code(rds.modify_db_cluster, DBClusterIdentifier=name, BackupRetentionPeriod=4, ApplyImmediately=True) == "InvalidDBClusterStateFault"
+    # DeleteDBSubnetGroup: "The DB subnet group cannot be deleted because it's in use."
+    assert error_code(rds.delete_db_subnet_group, DBSubnetGroupName=name) == "InvalidDBSubnetGroupStateFault"
+    poll(cluster_status, "available")
+    rds.modify_db_cluster(DBClusterIdentifier=name, BackupRetentionPeriod=4, ApplyImmediately=True)
+
+
+def test_efs_mount_target_creating_then_available_and_deleting_keeps_the_file_system_in_use(mclient):
+    ec2, efs = mclient("ec2"), mclient("efs")
+    vpc_id = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.60.1.0/24")["Subnet"]["SubnetId"]
+    fs_id = efs.create_file_system(CreationToken="latency-efs")["FileSystemId"]
+    target = efs.create_mount_target(FileSystemId=fs_id, SubnetId=subnet_id)
+    assert target["LifeCycleState"] == "creating"
+
+    def target_state():
+        targets = efs.describe_mount_targets(FileSystemId=fs_id)["MountTargets"]
+        return targets[0]["LifeCycleState"] if targets else "gone"
+
+    assert poll(target_state, "available") == ["creating", "available"]
+    efs.delete_mount_target(MountTargetId=target["MountTargetId"])
+    assert target_state() == "deleting"
+    # DeleteFileSystem: "if the file system has any mount targets, you must first delete them".
+    assert error_code(efs.delete_file_system, FileSystemId=fs_id) == "FileSystemInUse"
+    assert poll(target_state, "gone") == ["deleting", "gone"]
+    efs.delete_file_system(FileSystemId=fs_id)
+
+
+def test_load_balancer_provisioning_then_active(mclient, name):
+    ec2, elbv2 = mclient("ec2"), mclient("elbv2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.70.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.70.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"]["SubnetId"]
+        for i, az in ((1, "a"), (2, "b"))
+    ]
+    arn = elbv2.create_load_balancer(Name=name, Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+
+    def state():
+        return elbv2.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]["State"]["Code"]
+
+    assert poll(state, "active") == ["provisioning", "active"]
+
+
+def test_model_off_mount_targets_and_load_balancers_are_ready_at_once(client, vpc, name):
+    efs, elbv2 = client("efs"), client("elbv2")
+    fs_id = efs.create_file_system(CreationToken=name)["FileSystemId"]
+    target = efs.create_mount_target(FileSystemId=fs_id, SubnetId=vpc["subnets"][0])
+    assert target["LifeCycleState"] == "available"
+    efs.delete_mount_target(MountTargetId=target["MountTargetId"])
+    assert efs.describe_mount_targets(FileSystemId=fs_id)["MountTargets"] == []
+    efs.delete_file_system(FileSystemId=fs_id)
+    arn = elbv2.create_load_balancer(Name=name, Subnets=vpc["subnets"])["LoadBalancers"][0]["LoadBalancerArn"]
+    assert elbv2.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]["State"]["Code"] == "active"

@@ -168,7 +168,9 @@ class _TimedAttribute:
 
     def __init__(self, attr: str, underlying: Any) -> None:
         self.attr = attr
-        self.store = "_localaws_" + attr
+        # The stored value keeps the attribute's own name in the instance dict (a data descriptor wins over it), so
+        # moto code that reads __dict__ (EFS info_json, RDS copies) still finds the attribute.
+        self.store = attr
         self.underlying = underlying  # a property the class had (moto's RDS cluster status), or None
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
@@ -179,11 +181,10 @@ class _TimedAttribute:
             return state
         if self.underlying is not None:
             return self.underlying.__get__(obj, owner)
-        if self.store in obj.__dict__:
+        try:
             return obj.__dict__[self.store]
-        if self.attr in obj.__dict__:  # set before the descriptor was installed
-            return obj.__dict__[self.attr]
-        raise AttributeError(self.attr)
+        except KeyError:
+            raise AttributeError(self.attr) from None
 
     def __set__(self, obj: Any, value: Any) -> None:
         if self.underlying is not None:
