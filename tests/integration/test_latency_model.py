@@ -95,9 +95,7 @@ def test_rerun_while_the_group_is_snapshotting_converges(modelled):
     assert group["Status"] == "available"  # readiness waited for it
     elasticache.create_snapshot(ReplicationGroupId=group["ReplicationGroupId"], SnapshotName="itlat-" + modelled["suffix"])
     assert the_replication_group(elasticache, modelled["suffix"])["Status"] == "snapshotting"
-    rerun = run_playbook(
-        modelled["endpoint"], "site", modelled["suffix"], "--tags", "cache", outputs_dir=modelled["outputs_dir"]
-    )
+    rerun = run_playbook(modelled["endpoint"], "site", modelled["suffix"], ["--tags", "cache"], outputs_dir=modelled["outputs_dir"])
     assert_succeeded(rerun)
     assert rerun.changed == 0, rerun.describe()
     assert the_replication_group(elasticache, modelled["suffix"])["Status"] in ("snapshotting", "available")
