@@ -102,6 +102,23 @@ def test_bad_model_or_scale_is_refused():
         LatencyModel().configure("aws", -1.0)
 
 
+def test_cli_takes_the_model_from_the_environment(monkeypatch):
+    from localaws.cli import build_parser
+    from localaws.testing import latency_args
+
+    monkeypatch.setenv("LOCALAWS_LATENCY_MODEL", "aws")
+    monkeypatch.setenv("LOCALAWS_TIME_SCALE", "0.05")
+    args = build_parser().parse_args([])
+    assert (args.latency_model, args.time_scale, args.consistency_seconds) == ("aws", 0.05, None)
+    assert build_parser().parse_args(["--time-scale", "0"]).time_scale == 0
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--latency-model", "gcp"])
+    monkeypatch.delenv("LOCALAWS_LATENCY_MODEL")
+    monkeypatch.delenv("LOCALAWS_TIME_SCALE")
+    assert build_parser().parse_args([]).latency_model == "off"
+    assert latency_args("aws", 0.01) == ["--latency-model", "aws", "--time-scale", "0.01"] and latency_args(None, None) == []
+
+
 def test_health_reports_the_model(modelled, endpoint):
     assert latency_model_of(modelled) == {"model": "aws", "time_scale": SCALE, "consistency_seconds": CONSISTENCY}
     assert latency_model_of(endpoint)["model"] == "off"
