@@ -162,6 +162,9 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 notes:
   - Tags are managed on the replication group and on the subnet group the module owns.
+  - AWS lists and changes the tags of an available replication group only. A new group reports the tags sent with
+    the create; a run against a group that is creating, modifying or snapshotting waits, even with O(wait=false)
+    and within O(wait_timeout), for it to be available before it reads or sets the group's tags.
   - With O(state=absent) and O(wait=false), AWS refuses to delete the subnet group while the replication group is
     still being deleted; the module then warns and a later run (or one with O(wait=true)) deletes it.
   - Transit encryption can be turned on in place on Redis OSS 7 and later through a two-step migration
