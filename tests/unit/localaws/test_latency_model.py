@@ -164,6 +164,7 @@ def test_replication_group_lifecycle_and_refusals(mclient, cache_subnet_group, n
     assert error_code(elasticache.remove_tags_from_resource, ResourceName=arn, TagKeys=["Project"]) == "InvalidReplicationGroupState"
     assert error_code(elasticache.modify_replication_group, ReplicationGroupId=name, SnapshotWindow="01:00-02:00", ApplyImmediately=True) == "InvalidReplicationGroupState"
     assert error_code(elasticache.delete_replication_group, ReplicationGroupId=name) == "InvalidReplicationGroupState"
+    assert error_code(elasticache.increase_replica_count, ReplicationGroupId=name, NewReplicaCount=2, ApplyImmediately=True) == "InvalidReplicationGroupState"
     # The subnet group of a group being created is in use.
     assert error_code(elasticache.delete_cache_subnet_group, CacheSubnetGroupName=cache_subnet_group["name"]) == "CacheSubnetGroupInUse"
 
@@ -227,11 +228,15 @@ def test_nat_gateway_unknown_at_first_then_pending_then_available(mclient, publi
     ec2 = mclient("ec2")
     vpc_id, subnet_id = public_subnet
     allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
-    nat_id = ec2.create_nat_gateway(SubnetId=subnet_id, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
     route_table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
+    ec2.create_route(RouteTableId=route_table, DestinationCidrBlock="10.99.0.0/16", GatewayId=igw)
+    nat_id = ec2.create_nat_gateway(SubnetId=subnet_id, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
     # Eventual consistency: the id is unknown to lookups and as a route target for the first moments.
     assert nat_state(ec2, nat_id) == "NatGatewayNotFound"
     assert error_code(ec2.create_route, RouteTableId=route_table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat_id) == "InvalidNatGatewayID.NotFound"
+    assert error_code(ec2.replace_route, RouteTableId=route_table, DestinationCidrBlock="10.99.0.0/16", NatGatewayId=nat_id) == "InvalidNatGatewayID.NotFound"
     listed = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NatGateways"]
     assert [(g["NatGatewayId"], g["State"]) for g in listed] == [(nat_id, "pending")]
 
