@@ -20,6 +20,9 @@ GROUP_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 # AuthToken (CreateReplicationGroup): 16-128 characters, letters, digits and only these special characters.
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
 
+# Statuses a replication group does not leave for "available": its tags are not waited for.
+FINAL_STATES = ("deleting", "create-failed")
+
 # What ModifyReplicationGroup changes in place, by the module's name and the API parameter.
 MODIFIABLE = (
     ("description", "ReplicationGroupDescription"),

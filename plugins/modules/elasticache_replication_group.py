@@ -162,6 +162,9 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 notes:
   - Tags are managed on the replication group and on the subnet group the module owns.
+  - AWS lists and changes the tags of an available replication group only. A new group reports the tags sent with
+    the create; a run against a group that is creating, modifying or snapshotting waits, even with O(wait=false)
+    and within O(wait_timeout), for it to be available before it reads or sets the group's tags.
   - With O(state=absent) and O(wait=false), AWS refuses to delete the subnet group while the replication group is
     still being deleted; the module then warns and a later run (or one with O(wait=true)) deletes it.
   - Transit encryption can be turned on in place on Redis OSS 7 and later through a two-step migration
@@ -361,21 +364,50 @@ class Deadline:
         return max(1, int(self.end - time.monotonic()))
 
 
-def read(module, client, group_id):
-    """(raw group, module view) of the group, or (None, {})."""
+def read(module, client, group_id, deadline=None, with_tags=True, wait_for_tags=True):
+    """(raw group, module view) of the group, or (None, {}).
+
+    AWS lists the tags of an available group only (ListTagsForResource: "If the cluster is not in the available
+    state, ListTagsForResource returns an error"): the tags of a creating, modifying or snapshotting group are read
+    once it is available again (without ``wait_for_tags``: only an available group's tags are read). Without
+    ``with_tags``, or for a group that is going away, the view has no tags.
+    """
     try:
         group = ec.describe_group(client, group_id)
         if group is None:
             return None, {}
         primary = ec.primary_cluster_id(group)
         cluster = ec.describe_cluster(client, primary) if primary else None
-        tags = boto3_tag_list_to_ansible_dict(ec.list_tags(client, group["ARN"]))
+        tags = None
+        if with_tags and not wait_for_tags and group.get("Status") == "available":
+            tags = boto3_tag_list_to_ansible_dict(ec.list_tags(client, group["ARN"]))
+        elif with_tags and wait_for_tags and group.get("Status") not in ec.FINAL_STATES:
+            deadline = deadline or Deadline(module.params["wait_timeout"])
+            waited = []
+            tag_list = when_available(module, client, group_id, deadline, lambda: ec.list_tags(client, group["ARN"]), "reading its tags", waited)
+            tags = boto3_tag_list_to_ansible_dict(tag_list)
+            if waited:  # the group (and its status) as it is now that it is available
+                group = ec.describe_group(client, group_id) or group
         subnet_ids = None
         if cluster and cluster.get("CacheSubnetGroupName"):
             subnet_ids = ec.subnet_group_subnets(ec.describe_subnet_group(client, cluster["CacheSubnetGroupName"]))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="Could not read replication group {0}".format(group_id))
     return group, ec.current_group(group, cluster, tags, subnet_ids)
+
+
+def when_available(module, client, group_id, deadline, call, doing, waited=None):
+    """``call()``; while AWS refuses it because the group is not available (creating, modifying, snapshotting),
+    wait until the group is available again and call again, within the run's wait_timeout (``waited`` records it)."""
+    while True:
+        try:
+            return call()
+        except is_boto3_error_code("InvalidReplicationGroupState"):
+            if time.monotonic() >= deadline.end:
+                raise
+            wait_until(module, client, group_id, "replication_group_available", deadline, doing)
+            if waited is not None:
+                waited.append(doing)
 
 
 def wait_until(module, client, group_id, waiter_name, deadline, doing):
@@ -391,8 +423,9 @@ def wait_until(module, client, group_id, waiter_name, deadline, doing):
         )
 
 
-def sync_tags(module, client, arn, current_tags, desired_tags):
-    """Set the tags of ``arn``; returns (changed, tags after)."""
+def sync_tags(module, client, arn, current_tags, desired_tags, group_id=None, deadline=None):
+    """Set the tags of ``arn``; returns (changed, tags after). For a replication group (``group_id``) a call AWS
+    refuses while the group is not available is made again once it is."""
     if desired_tags is None:
         return False, current_tags
     to_set, to_unset = compare_aws_tags(current_tags, desired_tags, module.params["purge_tags"])
@@ -401,14 +434,20 @@ def sync_tags(module, client, arn, current_tags, desired_tags):
     if not module.check_mode:
         try:
             if to_unset:
-                ec.remove_tags(client, arn, to_unset)
+                tag_call(module, client, group_id, deadline, lambda: ec.remove_tags(client, arn, to_unset))
             if to_set:
-                ec.add_tags(client, arn, to_set)
+                tag_call(module, client, group_id, deadline, lambda: ec.add_tags(client, arn, to_set))
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             module.fail_json_aws(e, msg="Could not update the tags of {0}".format(arn))
     tags = dict((key, value) for key, value in current_tags.items() if key not in to_unset)
     tags.update(to_set)
     return True, tags
+
+
+def tag_call(module, client, group_id, deadline, call):
+    if group_id is None:
+        return call()
+    return when_available(module, client, group_id, deadline, call, "changing its tags")
 
 
 def ensure_subnet_group(module, client, desired):
@@ -474,7 +513,9 @@ def create(module, client, desired):
         module.fail_json_aws(e, msg="Could not create replication group {0}".format(desired["id"]))
     if module.params["wait"]:
         wait_until(module, client, desired["id"], "replication_group_available", deadline, "creating it")
-    after = read(module, client, desired["id"])[1] or ec.new_group_view(desired, tags)
+    # A new group has the tags sent with CreateReplicationGroup; AWS would refuse to list them while it is creating.
+    after = read(module, client, desired["id"], with_tags=False)[1] or ec.new_group_view(desired, tags)
+    after["tags"] = tags
     # Until the member nodes exist AWS cannot say what they run: report what was asked for.
     for key, value in desired.items():
         if after.get(key) in (None, []) and value is not None and key != "auth_token_enabled":
@@ -537,22 +578,22 @@ def check_and_plan(module, client, current, desired):
 def ensure_present(module, client):
     """Returns (changed, before, after, changes)."""
     desired = ec.desired_group(module.params)
-    group, current = read(module, client, desired["id"])
+    deadline = Deadline(module.params["wait_timeout"])
+    group, current = read(module, client, desired["id"], deadline, with_tags=desired["tags"] is not None)
     if group is None:
         if not desired["node_type"]:
             module.fail_json(msg="cache_node_type is required to create replication group {0}".format(desired["id"]), replacement_needed=[])
         changes = ensure_subnet_group(module, client, desired)
         return True, {}, create(module, client, desired), changes + ["create"]
     before = current
-    deadline = Deadline(module.params["wait_timeout"])
     steps = check_and_plan(module, client, current, desired)
     if steps and current["status"] != "available" and not module.check_mode:
         # A group AWS is still creating or modifying takes no new change: wait, then plan against what it became.
         wait_until(module, client, desired["id"], "replication_group_available", deadline, "waiting to change it")
-        current = read(module, client, desired["id"])[1]
+        current = read(module, client, desired["id"], deadline, with_tags=desired["tags"] is not None)[1]
         steps = check_and_plan(module, client, current, desired)
     changes = ensure_subnet_group(module, client, desired)
-    tags_changed, tags = sync_tags(module, client, current["arn"], current["tags"], desired["tags"])
+    tags_changed, tags = sync_tags(module, client, current["arn"], current["tags"], desired["tags"], desired["id"], deadline)
     if tags_changed:
         changes.append("tags")
     for names, _call in steps:
@@ -574,7 +615,8 @@ def ensure_present(module, client):
             module.fail_json_aws(e, msg="Could not change {0} of replication group {1}".format(", ".join(names), desired["id"]))
     if steps and module.params["wait"]:
         wait_until(module, client, desired["id"], "replication_group_available", deadline, "applying the changes")
-    after = read(module, client, desired["id"])[1]
+    after = read(module, client, desired["id"], with_tags=False)[1]
+    after["tags"] = tags  # set above; AWS would refuse to list them while the group is modifying
     if not module.params["wait"]:
         after = ec.projected_group(after, desired, after["tags"])
     return True, before, after, changes
@@ -637,7 +679,7 @@ def ensure_absent(module, client):
     """Returns (changed, before, after, changes, final snapshot name or None)."""
     group_id = module.params["replication_group_id"]
     final_snapshot = module.params["final_snapshot_identifier"]
-    group, current = read(module, client, group_id)
+    group, current = read(module, client, group_id, wait_for_tags=False)  # the tags for the diff, if AWS lists them now
     deadline = Deadline(module.params["wait_timeout"])
     changes, taken = [], None
     if group is not None:

@@ -109,6 +109,7 @@ pending:
 
 import time
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
@@ -129,9 +130,17 @@ FAILED_STATES = (
 )
 
 
+NOT_FOUND_YET = "not-found-yet"
+
+
 @AWSRetry.jittered_backoff()
 def nat_states(ec2, ids):
-    gateways = ec2.describe_nat_gateways(NatGatewayIds=ids)["NatGateways"] if ids else []
+    try:
+        gateways = ec2.describe_nat_gateways(NatGatewayIds=ids)["NatGateways"] if ids else []
+    except is_boto3_error_code("NatGatewayNotFound"):
+        # EC2 is eventually consistent: a gateway created moments ago is not known by id yet. botocore's
+        # NatGatewayAvailable waiter retries on this error; so do we, until wait_timeout.
+        return {"nat_gateway/" + nat_id: NOT_FOUND_YET for nat_id in ids}
     return {"nat_gateway/" + gateway["NatGatewayId"]: gateway["State"] for gateway in gateways}
 
 

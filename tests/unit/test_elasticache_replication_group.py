@@ -911,3 +911,80 @@ def test_current_group_without_member_cluster_compares_only_what_is_known():
                      snapshot_window=None)
     assert ec.settings_to_replace(current, wanted) == []
     assert ec.group_modifications(current, wanted) == {}
+
+
+# ---------------------------------------------------------------- under the latency model (AWS's states in time)
+
+
+@pytest.fixture
+def aws_timing(world):
+    """The localaws latency model, in-process: a creation lasts 1.2 s, a snapshot or a change 0.6 s. AWS refuses
+    ListTagsForResource / AddTagsToResource meanwhile (InvalidReplicationGroupState)."""
+    from localaws.model import MODEL
+
+    MODEL.configure("aws", 0.002, consistency_seconds=0)
+    yield MODEL
+    MODEL.configure("off", 0.0)
+
+
+def test_create_without_waiting_reports_the_tags_sent(world, aws_timing):
+    result = run_module(module, args(world, wait=False))
+    assert aws_group(world)["Status"] == "creating"
+    with pytest.raises(ClientError) as refused:  # what the module no longer asks
+        aws_tags(world)
+    assert refused.value.response["Error"]["Code"] == "InvalidReplicationGroupState"
+    assert result["changed"] is True
+    assert result["replication_group"]["tags"] == {"Project": "streamflix", "Environment": "unit"}
+
+
+def test_rerun_while_creating_waits_to_read_the_tags(world, aws_timing):
+    run_module(module, args(world, wait=False))
+    result = run_module(module, args(world, wait=False, wait_timeout=6))
+    assert result["changed"] is False, result["changes"]
+    assert result["replication_group"]["tags"] == {"Project": "streamflix", "Environment": "unit"}
+    assert aws_group(world)["Status"] == "available"
+
+
+def test_rerun_while_snapshotting_converges(world, aws_timing, calls):
+    run_module(module, args(world, wait_timeout=6))
+    world["ecc"].create_snapshot(ReplicationGroupId=GROUP_ID, SnapshotName="unit-daily")
+    assert aws_group(world)["Status"] == "snapshotting"
+    del calls[:]
+    result = run_module(module, args(world, wait=False, wait_timeout=6))
+    assert result["changed"] is False and calls == []
+    assert result["replication_group"]["tags"] == {"Project": "streamflix", "Environment": "unit"}
+
+
+def test_tag_change_while_snapshotting_is_made_once_available(world, aws_timing):
+    run_module(module, args(world, wait_timeout=6))
+    world["ecc"].create_snapshot(ReplicationGroupId=GROUP_ID, SnapshotName="unit-daily")
+    tags = {"Project": "streamflix", "Environment": "unit", "Owner": "media"}
+    result = run_module(module, args(world, wait=False, wait_timeout=6, tags=tags))
+    assert result["changed"] is True and "tags" in result["changes"]
+    assert aws_tags(world) == tags
+
+
+def test_tags_refused_after_the_read_are_set_once_available(world, monkeypatch):
+    """A snapshot that starts between the read and AddTagsToResource: the call is made again once available."""
+    run_module(module, args(world))
+    from moto.elasticache.models import elasticache_backends
+
+    group = elasticache_backends[ACCOUNT_ID][REGION].replication_groups[GROUP_ID]
+    real_add, real_wait, waited = ec.add_tags, ec.wait_for, []
+
+    def add_during_snapshot(client, arn, tags):
+        if not waited:
+            group.status = "snapshotting"
+        return real_add(client, arn, tags)
+
+    def wait_for(client, name, group_id, timeout):
+        waited.append(name)
+        group.status = "available"
+        return real_wait(client, name, group_id, timeout)
+
+    monkeypatch.setattr(ec, "add_tags", add_during_snapshot)
+    monkeypatch.setattr(ec, "wait_for", wait_for)
+    tags = {"Project": "streamflix", "Environment": "unit", "Owner": "media"}
+    result = run_module(module, args(world, tags=tags))
+    assert result["changed"] is True and waited == ["replication_group_available"]
+    assert aws_tags(world) == tags

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .model import DEFAULT_CONSISTENCY_SECONDS, ENV_CONSISTENCY, ENV_MODEL, ENV_SCALE, MODELS, configure_from_env
+
 
 def _fault_rate(value: str) -> float:
     try:
@@ -68,6 +70,29 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FLOAT",
         help="fraction (0..1) of AWS requests that are executed but answered with HTTP 500/503 (default 0)",
     )
+    env_model, env_scale, env_consistency = configure_from_env()
+    parser.add_argument(
+        "--latency-model",
+        choices=MODELS,
+        default=env_model,
+        help="'aws': slow resources pass through AWS's states for AWS's durations x --time-scale"
+        f" (default {ENV_MODEL} or off)",
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=_non_negative,
+        default=env_scale,
+        metavar="S",
+        help=f"multiplier of AWS's durations under the latency model (default {ENV_SCALE} or 0 = instant)",
+    )
+    parser.add_argument(
+        "--consistency-seconds",
+        type=_non_negative,
+        default=env_consistency,
+        metavar="SECONDS",
+        help="under the latency model, how long a new NAT gateway is unknown to lookups by id (not scaled;"
+        f" default {ENV_CONSISTENCY} or {DEFAULT_CONSISTENCY_SECONDS:g})",
+    )
     return parser
 
 
@@ -83,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         fault_rate=args.fault_rate,
         fault_seed=args.fault_seed,
         lost_answer_rate=args.lost_answer_rate,
+        latency_model=args.latency_model,
+        time_scale=args.time_scale,
+        consistency_seconds=args.consistency_seconds,
     )
 
 

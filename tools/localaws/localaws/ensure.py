@@ -14,15 +14,16 @@ import subprocess
 import sys
 import time
 
-from .testing import _healthy
+from .model import configure_from_env
+from .testing import _healthy, latency_args, latency_model_of
 
 START_DEADLINE_SECONDS = 30.0
 
 
-def start_in_background(host: str, port: int, idle_timeout: float, log_path: str) -> subprocess.Popen:
+def start_in_background(host: str, port: int, idle_timeout: float, log_path: str, extra_args=()) -> subprocess.Popen:
     os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
     log = open(log_path, "ab")  # inherited by the child, which outlives us
-    cmd = [sys.executable, "-m", "localaws.cli", "--host", host, "--port", str(port), "--idle-timeout", str(idle_timeout)]
+    cmd = [sys.executable, "-m", "localaws.cli", "--host", host, "--port", str(port), "--idle-timeout", str(idle_timeout), *extra_args]
     return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
 
@@ -43,12 +44,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle-timeout", type=float, default=7200.0, metavar="SECONDS")
     parser.add_argument("--log", default="build/localaws.log", metavar="PATH")
     parser.add_argument("--pid-file", metavar="PATH", help="write the started server's pid here (to stop it later)")
+    env_model, env_scale, _consistency = configure_from_env()
+    parser.add_argument("--latency-model", default=env_model, help="off or aws (default LOCALAWS_LATENCY_MODEL or off)")
+    parser.add_argument("--time-scale", type=float, default=env_scale, help="default LOCALAWS_TIME_SCALE or 0")
     args = parser.parse_args(argv)
     endpoint = f"http://{args.host}:{args.port}"
     if _healthy(endpoint):
-        print(f"localaws already answering on {endpoint}")
+        running = latency_model_of(endpoint)
+        print(f"localaws already answering on {endpoint} (latency model {running.get('model')} x {running.get('time_scale')})")
+        if (running.get("model"), float(running.get("time_scale") or 0)) != (args.latency_model, args.time_scale):
+            print(
+                f"warning: asked for latency model {args.latency_model} x {args.time_scale:g}; stop that server to get it",
+                file=sys.stderr,
+            )
         return 0
-    process = start_in_background(args.host, args.port, args.idle_timeout, args.log)
+    model_args = latency_args(args.latency_model, args.time_scale)
+    process = start_in_background(args.host, args.port, args.idle_timeout, args.log, model_args)
     wait_until_healthy(endpoint, process, args.log)
     if args.pid_file:
         with open(args.pid_file, "w", encoding="utf-8") as handle:

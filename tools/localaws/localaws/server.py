@@ -13,6 +13,8 @@ import time
 import uuid
 from typing import Any, Callable, Iterable
 
+from .model import MODEL
+
 HEALTH_PATH = "/_localaws/health"
 # Counts of the fault injection so far: {"aws_requests": N, "faults": N, "by_code": {code: N}}.
 FAULTS_PATH = "/_localaws/faults"
@@ -135,7 +137,10 @@ class LocalAwsApp:
         try:
             path = environ.get("PATH_INFO", "")
             if path == HEALTH_PATH:
-                body = json.dumps({"status": "ok", "fills": self.fills}).encode()
+                health: dict[str, Any] = {"status": "ok", "fills": self.fills}
+                if MODEL.enabled:
+                    health["latency_model"] = latency_summary()
+                body = json.dumps(health).encode()
                 start_response(
                     "200 OK",
                     [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
@@ -149,6 +154,7 @@ class LocalAwsApp:
                 )
                 return [body]
             if not path.startswith(_UNFAULTED_PREFIXES):
+                MODEL.settle()  # resources whose intermediate states have passed reach their final state
                 fault = self._pick_fault()
                 if fault is not None:
                     _drain_body(environ)
@@ -169,6 +175,10 @@ class LocalAwsApp:
             with self._lock:
                 self.in_flight -= 1
                 self.last_activity = time.monotonic()
+
+
+def latency_summary() -> dict[str, Any]:
+    return {"model": MODEL.name, "time_scale": MODEL.scale, "consistency_seconds": MODEL.consistency_seconds}
 
 
 def _drain_body(environ: dict[str, Any]) -> None:
@@ -201,6 +211,9 @@ def serve(
     fault_seed: int | None = None,
     out=None,
     lost_answer_rate: float = 0.0,
+    latency_model: str = "off",
+    time_scale: float = 0.0,
+    consistency_seconds: float | None = None,
 ) -> int:
     """Run localaws until SIGTERM/SIGINT, idle timeout or parent exit. Returns 0."""
     out = out or sys.stdout
@@ -211,6 +224,7 @@ def serve(
 
     from .fills import apply_all
 
+    MODEL.configure(latency_model, time_scale, consistency_seconds)
     fills = apply_all()
     app = LocalAwsApp(
         DomainDispatcherApplication(create_backend_app), fills, fault_rate, fault_seed, lost_answer_rate
@@ -266,6 +280,13 @@ def serve(
     if parent_pid is not None or idle_timeout > 0:
         threading.Thread(target=watchdog, name="localaws-watchdog", daemon=True).start()
 
+    if MODEL.enabled:
+        print(
+            f"localaws latency model {MODEL.name}: AWS durations x {MODEL.scale:g},"
+            f" new resources invisible by id for {MODEL.consistency_seconds:g}s",
+            file=sys.stderr,
+            flush=True,
+        )
     print(f"localaws listening on http://{host}:{bound_port}", file=out, flush=True)
     try:
         server.serve_forever()

@@ -50,9 +50,31 @@ def fault_counts(endpoint: str) -> dict:
         return json.load(resp)
 
 
+def latency_args(latency_model: str | None, time_scale: float | None) -> list[str]:
+    """The command-line options that set the latency model, for the values given."""
+    args = []
+    if latency_model is not None:
+        args += ["--latency-model", latency_model]
+    if time_scale is not None:
+        args += ["--time-scale", str(time_scale)]
+    return args
+
+
+def latency_model_of(endpoint: str) -> dict:
+    """The running server's latency model: {"model", "time_scale", "consistency_seconds"}."""
+    with urllib.request.urlopen(f"{endpoint}/_localaws/health", timeout=5) as resp:
+        return json.load(resp).get("latency_model") or {"model": "off", "time_scale": 0.0}
+
+
 @contextlib.contextmanager
-def running_localaws(extra_args: Sequence[str] = ()) -> Iterator[str]:
-    """Run localaws in a subprocess; yield its endpoint URL; stop it on exit."""
+def running_localaws(
+    extra_args: Sequence[str] = (), latency_model: str | None = None, time_scale: float | None = None
+) -> Iterator[str]:
+    """Run localaws in a subprocess; yield its endpoint URL; stop it on exit.
+
+    ``latency_model`` / ``time_scale`` become --latency-model / --time-scale; when not given the server reads
+    LOCALAWS_LATENCY_MODEL / LOCALAWS_TIME_SCALE from the environment it inherits (off when unset)."""
+    extra_args = list(extra_args) + latency_args(latency_model, time_scale)
     host = "127.0.0.1"
     port = free_port(host)
     endpoint = f"http://{host}:{port}"

@@ -6,7 +6,7 @@ and add its name to ``FILLS``. Every fill is listed in tools/localaws/README.md.
 
 import importlib
 
-FILLS = ("apigateway", "application_autoscaling", "cloudwatch", "ec2", "elasticache", "ecs", "efs", "kinesis", "kms", "logs", "rds", "rds_data", "sns", "sqs", "wafv2", "scan_reads")
+FILLS = ("apigateway", "application_autoscaling", "cloudwatch", "ec2", "elasticache", "ecs", "efs", "elbv2", "kinesis", "kms", "logs", "rds", "rds_data", "sns", "sqs", "wafv2", "scan_reads")
 
 _applied: list[str] = []
 
@@ -25,15 +25,28 @@ def applied() -> list[str]:
     return list(_applied)
 
 
-_patched: dict[tuple[int, str], object] = {}
+_patched: dict[tuple[int, str, str], object] = {}
 
 
-def patch(owner: object, name: str, new: object) -> None:
+def _in_chain(fill: object, current: object) -> bool:
+    """Whether ``fill`` is ``current`` or one of the fills it wraps (through ``.original``)."""
+    for _depth in range(32):
+        if current is fill:
+            return True
+        current = getattr(current, "original", None)
+        if current is None:
+            return False
+    return False
+
+
+def patch(owner: object, name: str, new: object, layer: str = "") -> None:
     """Set ``owner.name = new`` once. A function ``new`` gets the attribute it
-    replaces as ``new.original``. Re-applying the same fill is a no-op."""
-    key = (id(owner), name)
+    replaces as ``new.original``. Re-applying the same fill is a no-op.
+
+    A second fill of the same attribute (the latency model's) names its own ``layer``: it wraps the first."""
+    key = (id(owner), name, layer)
     current = getattr(owner, name, None)
-    if key in _patched and _patched[key] is current:
+    if key in _patched and _in_chain(_patched[key], current):
         return
     if callable(new) and not isinstance(new, type):
         new.original = current  # type: ignore[attr-defined]

@@ -12,10 +12,16 @@ Reference: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_UpdateSecu
 
 from __future__ import annotations
 
+import inspect
+
 from moto.core.responses import ActionResult
+from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models import tags as ec2_tags
+from moto.ec2.models.nat_gateways import NatGateway, NatGatewayBackend
+from moto.ec2.models.route_tables import RouteBackend
 from moto.ec2.responses.security_groups import SecurityGroups
 
+from ..model import MODEL, timed_attribute
 from . import patch
 
 
@@ -32,6 +38,7 @@ def apply() -> None:
     for operation in ("update_security_group_rule_descriptions_ingress", "update_security_group_rule_descriptions_egress"):
         patch(SecurityGroups, operation, _returning_true(operation))
     apply_tag_resource_types()
+    apply_latency_model()
 
 
 # DescribeTags resource-type names that differ from moto's, by id prefix.
@@ -42,3 +49,64 @@ def apply_tag_resource_types() -> None:
     corrected = dict(ec2_tags.EC2_PREFIX_TO_RESOURCE)
     corrected.update(AWS_TAG_RESOURCE_TYPES)
     patch(ec2_tags, "EC2_PREFIX_TO_RESOURCE", corrected)
+
+
+# --------------------------------------------------------------------------- latency model
+# A NAT gateway is "pending" after CreateNatGateway, then "available"; "deleting" after DeleteNatGateway, then
+# "deleted" (the states of DescribeNatGateways). For the first moments after its creation EC2 does not know its
+# id yet (eventual consistency): botocore's NatGatewayAvailable waiter retries DescribeNatGateways on
+# NatGatewayNotFound, and CreateRoute has answered InvalidNatGatewayID.NotFound "The natGateway ID '<id>' does not
+# exist" (boto/boto3#779). Lookups by filter are not modelled (they list it).
+
+
+class NatGatewayNotFound(EC2ClientError):
+    def __init__(self, nat_gateway_id: str):
+        super().__init__("NatGatewayNotFound", f"NAT gateway {nat_gateway_id} was not found")
+
+
+class InvalidNatGatewayIdNotFound(EC2ClientError):
+    def __init__(self, nat_gateway_id: str):
+        super().__init__("InvalidNatGatewayID.NotFound", f"The natGateway ID '{nat_gateway_id}' does not exist")
+
+
+def create_nat_gateway(self: NatGatewayBackend, *args, **kwargs) -> NatGateway:
+    gateway = create_nat_gateway.original(self, *args, **kwargs)
+    MODEL.born(gateway)
+    MODEL.start(gateway, "state", [("pending", "nat_gateway.pending")], final="available", at_least=MODEL.consistency_seconds)
+    return gateway
+
+
+def delete_nat_gateway(self: NatGatewayBackend, nat_gateway_id: str) -> NatGateway:
+    gateway = delete_nat_gateway.original(self, nat_gateway_id)
+    MODEL.start(gateway, "state", [("deleting", "nat_gateway.deleting")], final="deleted")
+    return gateway
+
+
+def describe_nat_gateways(self: NatGatewayBackend, filters, nat_gateway_ids):
+    for nat_gateway_id in nat_gateway_ids or []:
+        gateway = self.nat_gateways.get(nat_gateway_id)
+        if gateway is not None and MODEL.invisible(gateway):
+            raise NatGatewayNotFound(nat_gateway_id)
+    return describe_nat_gateways.original(self, filters, nat_gateway_ids)
+
+
+def _routing_to_a_known_gateway(operation: str):
+    def fill(self: RouteBackend, *args, **kwargs):
+        arguments = inspect.signature(fill.original).bind(self, *args, **kwargs).arguments
+        nat_gateway_id = arguments.get("nat_gateway_id")
+        gateway = self.nat_gateways.get(nat_gateway_id) if nat_gateway_id else None
+        if gateway is not None and MODEL.invisible(gateway):
+            raise InvalidNatGatewayIdNotFound(nat_gateway_id)
+        return fill.original(self, *args, **kwargs)
+
+    fill.__name__ = operation
+    return fill
+
+
+def apply_latency_model() -> None:
+    timed_attribute(NatGateway, "state")
+    patch(NatGatewayBackend, "create_nat_gateway", create_nat_gateway, layer="latency")
+    patch(NatGatewayBackend, "delete_nat_gateway", delete_nat_gateway, layer="latency")
+    patch(NatGatewayBackend, "describe_nat_gateways", describe_nat_gateways, layer="latency")
+    for operation in ("create_route", "replace_route"):
+        patch(RouteBackend, operation, _routing_to_a_known_gateway(operation), layer="latency")

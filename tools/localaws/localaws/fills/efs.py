@@ -24,6 +24,7 @@ from moto.efs import responses as efs_responses
 from moto.efs import urls as efs_urls
 from moto.efs.exceptions import AccessPointNotFound, BadRequest, EFSError, FileSystemNotFound
 
+from ..model import MODEL, timed_attribute
 from . import patch
 
 Response = efs_responses.EFSResponse
@@ -201,3 +202,43 @@ def apply() -> None:
     patch(efs_models.EFSBackend, "create_access_point", create_access_point)
     patch(efs_models.EFSBackend, "delete_access_point", delete_access_point)
     patch(efs_models.EFSBackend, "put_lifecycle_configuration", put_lifecycle_configuration)
+    apply_latency_model()
+
+
+# --------------------------------------------------------------------------- latency model
+# A mount target is "creating" after CreateMountTarget, then "available"; DeleteMountTarget "returns while the mount
+# target state is still deleting" (API reference), and until it is gone DeleteFileSystem answers FileSystemInUse
+# ("if the file system has any mount targets, you must first delete them"; moto's own check).
+
+
+def create_mount_target_in_time(self: Any, *args: Any, **kwargs: Any) -> Any:
+    mount_target = create_mount_target_in_time.original(self, *args, **kwargs)
+    MODEL.start(mount_target, "life_cycle_state", [("creating", "mount_target.creating")], final="available")
+    return mount_target
+
+
+def delete_mount_target_in_time(self: Any, mount_target_id: str) -> None:
+    mount_target = self.mount_targets_by_id.get(mount_target_id)
+    if mount_target is None or not MODEL.enabled:
+        return delete_mount_target_in_time.original(self, mount_target_id)
+    if MODEL.busy(mount_target, "life_cycle_state") == "deleting":
+        return None  # already being deleted
+    mount_target.life_cycle_state = "deleting"
+    MODEL.start(
+        mount_target, "life_cycle_state", [("deleting", "mount_target.deleting")],
+        on_done=lambda: delete_mount_target_in_time.original(self, mount_target_id),
+    )
+    return None
+
+
+def mount_target_info_json(self: Any) -> dict[str, Any]:
+    info = mount_target_info_json.original(self)  # built from the instance dict: the stored, not the timed, state
+    info["LifeCycleState"] = self.life_cycle_state
+    return info
+
+
+def apply_latency_model() -> None:
+    timed_attribute(efs_models.MountTarget, "life_cycle_state")
+    patch(efs_models.MountTarget, "info_json", mount_target_info_json, layer="latency")
+    patch(efs_models.EFSBackend, "create_mount_target", create_mount_target_in_time, layer="latency")
+    patch(efs_models.EFSBackend, "delete_mount_target", delete_mount_target_in_time, layer="latency")

@@ -34,6 +34,7 @@ from moto.elasticache.exceptions import (
     SnapshotAlreadyExists,
 )
 
+from ..model import MODEL, timed_attribute
 from . import patch
 
 Backend = ec_models.ElastiCacheBackend
@@ -431,7 +432,10 @@ def resp_delete_replication_group(self: Response) -> ActionResult:
     # AWS answers with Status "deleting"; the group then disappears. moto kept it in
     # "deleting" forever, so remove it (and its member clusters) right away.
     rg.status = "deleting"
-    _remove_replication_group(backend, rg, retain_primary)
+    MODEL.start(
+        rg, "status", [("deleting", "replication_group.deleting")],
+        on_done=lambda: _remove_replication_group(backend, rg, retain_primary),
+    )
     return ActionResult({"ReplicationGroup": rg})
 
 
@@ -541,3 +545,86 @@ def apply() -> None:
     patch(Response, "modify_replication_group", resp_modify_replication_group)
     patch(Response, "increase_replica_count", resp_increase_replica_count)
     patch(Response, "decrease_replica_count", resp_decrease_replica_count)
+    apply_latency_model()
+
+
+# --------------------------------------------------------------------------- latency model
+# A replication group is "creating" after CreateReplicationGroup, "modifying" after ModifyReplicationGroup and the
+# replica count changes, "snapshotting" during CreateSnapshot and "deleting" after DeleteReplicationGroup (the
+# statuses DescribeReplicationGroups documents). AWS refuses these calls unless the group is "available":
+# InvalidReplicationGroupStateFault, "The requested replication group is not in the available state" (botocore
+# model); ListTagsForResource: "If the cluster is not in the available state, ListTagsForResource returns an error".
+_NEEDS_AVAILABLE = (
+    "modify_replication_group",
+    "increase_replica_count",
+    "decrease_replica_count",
+    "create_snapshot",
+)
+_TAGGING = ("list_tags_for_resource", "add_tags_to_resource", "remove_tags_from_resource")
+_AFTER_CALL = {
+    "create_replication_group": ("creating", "replication_group.creating"),
+    "modify_replication_group": ("modifying", "replication_group.modifying"),
+    "increase_replica_count": ("modifying", "replication_group.modifying"),
+    "decrease_replica_count": ("modifying", "replication_group.modifying"),
+    "create_snapshot": ("snapshotting", "replication_group.snapshotting"),
+}
+
+
+def _require_available(rg: Any) -> None:
+    if rg is not None and rg.status != "available":
+        raise InvalidReplicationGroupState(
+            f"Replication group {rg.replication_group_id} is not in available state (it is {rg.status})."
+        )
+
+
+def _group_of_arn(backend: Backend, arn: str | None) -> Any:
+    marker = ":replicationgroup:"
+    if not arn or marker not in arn:
+        return None
+    return backend.replication_groups.get(arn.split(marker, 1)[1])
+
+
+def _refusing_unless_available(operation: str):
+    def fill(self: Response) -> Any:
+        _require_available(self.elasticache_backend.replication_groups.get(self._get_param("ReplicationGroupId")))
+        return fill.original(self)
+
+    fill.__name__ = operation
+    return fill
+
+
+def _tagging_unless_available(operation: str):
+    def fill(self: Response) -> Any:
+        _require_available(_group_of_arn(self.elasticache_backend, self._get_param("ResourceName")))
+        return fill.original(self)
+
+    fill.__name__ = operation
+    return fill
+
+
+def _entering_state(operation: str, state: str, duration_key: str):
+    def fill(self: Response) -> Any:
+        result = fill.original(self)
+        rg = self.elasticache_backend.replication_groups.get(self._get_param("ReplicationGroupId"))
+        if rg is not None:
+            MODEL.start(rg, "status", [(state, duration_key)], final="available")
+            if operation == "create_snapshot":
+                snapshot = self.elasticache_backend.snapshots.get(self._get_param("SnapshotName"))
+                if snapshot is not None:
+                    MODEL.start(snapshot, "snapshot_status", [("creating", duration_key)], final="available")
+        return result
+
+    fill.__name__ = operation
+    return fill
+
+
+def apply_latency_model() -> None:
+    timed_attribute(ec_models.ReplicationGroup, "status")
+    timed_attribute(ec_models.Snapshot, "snapshot_status")
+    for operation in _NEEDS_AVAILABLE:
+        patch(Response, operation, _refusing_unless_available(operation), layer="latency")
+    for operation in _TAGGING:
+        patch(Response, operation, _tagging_unless_available(operation), layer="latency")
+    # Last: the state starts only once the call (with its own checks) has succeeded.
+    for operation, (state, key) in _AFTER_CALL.items():
+        patch(Response, operation, _entering_state(operation, state, key), layer="latency-state")

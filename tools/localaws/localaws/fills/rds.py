@@ -25,6 +25,7 @@ from moto.rds import models as rds_models
 from moto.rds import responses as rds_responses
 from moto.rds.exceptions import DBSubnetGroupNotFoundError, InvalidParameterCombination, InvalidParameterValue, RDSClientError
 
+from ..model import MODEL, timed_attribute
 from . import patch
 
 Backend = rds_models.RDSBackend
@@ -198,3 +199,42 @@ def apply() -> None:
     patch(Response, "delete_db_cluster", delete_db_cluster)
     patch(Response, "enable_http_endpoint", enable_http_endpoint)
     patch(Response, "disable_http_endpoint", disable_http_endpoint)
+    apply_latency_model()
+
+
+# --------------------------------------------------------------------------- latency model
+# A DB instance is "creating" after CreateDBInstance, then "available" (DescribeDBInstances, DBInstanceStatus). A
+# cluster is "modifying" after a ModifyDBCluster ("The DB cluster is being modified because of a customer request",
+# RDS user guide, DB cluster status); while it is, AWS refuses another ModifyDBCluster with
+# InvalidDBClusterStateFault ("The requested operation can't be performed while the cluster is in this state",
+# botocore model). Instance deletion is not modelled: AWS deletes a cluster whose instances are all "deleting".
+
+
+class InvalidDBClusterStateFault(RDSClientError):
+    def __init__(self, message: str):
+        super().__init__("InvalidDBClusterStateFault", message)
+
+
+def create_db_instance_in_time(self: Backend, db_kwargs: dict[str, Any]) -> Any:
+    instance = create_db_instance_in_time.original(self, db_kwargs)
+    MODEL.start(instance, "status", [("creating", "db_instance.creating")], final="available")
+    return instance
+
+
+def modify_db_cluster_in_time(self: Backend, kwargs: dict[str, Any]) -> Any:
+    cluster = self.clusters.get(_get(kwargs, "db_cluster_identifier"))
+    if cluster is not None and MODEL.busy(cluster, "status") == "modifying":
+        raise InvalidDBClusterStateFault(f"DB cluster {cluster.db_cluster_identifier} is modifying; retry when it is available.")
+    result = modify_db_cluster_in_time.original(self, kwargs)  # moto answers with a copy of the cluster
+    if MODEL.enabled:  # off: moto's own status, untouched
+        for modified in (result, self.clusters.get(result.db_cluster_identifier)):
+            if modified is not None:
+                MODEL.start(modified, "status", [("modifying", "db_cluster.modifying")], final="available")
+    return result
+
+
+def apply_latency_model() -> None:
+    timed_attribute(rds_models.DBInstance, "status")
+    timed_attribute(rds_models.DBCluster, "status")
+    patch(Backend, "create_db_instance", create_db_instance_in_time, layer="latency")
+    patch(Backend, "modify_db_cluster", modify_db_cluster_in_time, layer="latency")

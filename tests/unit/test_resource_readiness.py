@@ -1,0 +1,43 @@
+"""resource_readiness against in-process moto with the localaws EC2 fill and its latency model: a NAT gateway EC2
+does not know by id yet (eventual consistency, NatGatewayNotFound) is waited for, not a failure."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from ansible_collections.streamflix.media_platform.plugins.modules import resource_readiness as module
+from module_harness import REGION, aws_env, fail_module, moto, run_module  # noqa: F401
+
+
+@pytest.fixture
+def fresh_nat(moto):
+    """fresh_nat(seconds) -> the id of a NAT gateway EC2 will not know by id for that long."""
+    from localaws.fills import ec2 as ec2_fill
+    from localaws.model import MODEL
+
+    ec2_fill.apply()
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc_id = ec2.create_vpc(CidrBlock="10.80.0.0/16")["Vpc"]["VpcId"]
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.80.1.0/24")["Subnet"]["SubnetId"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+
+    def make(seconds):
+        MODEL.configure("aws", 0.001, consistency_seconds=seconds)
+        return ec2.create_nat_gateway(SubnetId=subnet_id, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+
+    yield make
+    MODEL.configure("off", 0.0)
+
+
+def test_waits_for_a_nat_gateway_ec2_does_not_know_yet(fresh_nat):
+    nat_id = fresh_nat(3.0)
+    result = run_module(module, {"nat_gateway_ids": [nat_id], "poll_interval": 1, "wait_timeout": 60})
+    assert result["changed"] is False
+    assert result["states"] == {"nat_gateway/" + nat_id: "available"}
+
+
+def test_a_nat_gateway_still_unknown_at_the_deadline_is_named(fresh_nat):
+    nat_id = fresh_nat(120.0)
+    result = fail_module(module, {"nat_gateway_ids": [nat_id], "poll_interval": 1, "wait_timeout": 0})
+    assert nat_id in result["msg"] and "not-found-yet" in result["msg"]
