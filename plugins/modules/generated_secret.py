@@ -47,6 +47,13 @@ options:
       - Store a JSON object with one generated value per key instead of a single generated string.
     type: list
     elements: str
+  values:
+    description:
+      - Fixed, non-secret fields stored beside the generated O(keys) in the JSON object (for example the
+        C(username) of a database login, so the secret has the C(username)/C(password) form the RDS Data API
+        and database drivers read). Compared on every run and put back when they differ; the generated keys
+        are kept. Needs O(keys); a name may not be both a generated key and a fixed value.
+    type: dict
   length:
     description: Length of each generated value.
     type: int
@@ -88,6 +95,13 @@ EXAMPLES = r"""
     name: streamflix-redis-auth-dev
     kms_key_id: alias/streamflix-dev
     length: 64
+
+- name: A database login of the application, password generated once
+  streamflix.media_platform.generated_secret:
+    name: streamflix-db-app-dev
+    kms_key_id: alias/streamflix-dev
+    keys: [password]
+    values: {username: streamflix_app, engine: postgres}
 
 - name: Delete at once (local and dev)
   streamflix.media_platform.generated_secret:
@@ -141,6 +155,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.streamflix.media_platform.plugins.module_utils.secretsmanager import current_secret_string
+from ansible_collections.streamflix.media_platform.plugins.module_utils.secretsmanager import differing_values
 from ansible_collections.streamflix.media_platform.plugins.module_utils.secretsmanager import describe_secret
 from ansible_collections.streamflix.media_platform.plugins.module_utils.secretsmanager import key_arn
 from ansible_collections.streamflix.media_platform.plugins.module_utils.secretsmanager import merged_value
@@ -200,7 +215,7 @@ def stored_keys(module, client, name):
 
 def create(module, client, desired):
     params = module.params
-    value = merged_value(None, params["keys"], params["length"], params["character_set"], regenerate=True)
+    value = merged_value(None, params["keys"], params["length"], params["character_set"], regenerate=True, fixed=params["values"])
     if not module.check_mode:
         try:
             client.create_secret(
@@ -252,15 +267,20 @@ def update_metadata(module, client, current, desired):
 def update_value(module, client):
     params = module.params
     value, missing = stored_keys(module, client, params["name"])
-    if not params["rotate"] and not missing:
+    fixed = differing_values(value, params["values"]) if params["keys"] else []
+    if not params["rotate"] and not missing and not fixed:
         return []
     if not module.check_mode:
-        new_value = merged_value(value, params["keys"], params["length"], params["character_set"], regenerate=params["rotate"])
+        new_value = merged_value(
+            value, params["keys"], params["length"], params["character_set"], regenerate=params["rotate"], fixed=params["values"]
+        )
         try:
             client.put_secret_value(SecretId=params["name"], SecretString=new_value, ClientRequestToken=str(uuid.uuid4()), aws_retry=True)
         except aws_errors() as e:
             module.fail_json_aws(e, msg="Could not store a new value in secret {0}".format(params["name"]))
-    return ["value rotated"] if params["rotate"] else ["generated keys {0}".format(", ".join(missing))]
+    if params["rotate"]:
+        return ["value rotated"]
+    return (["generated keys {0}".format(", ".join(missing))] if missing else []) + (["values {0}".format(", ".join(fixed))] if fixed else [])
 
 
 def update_tags(module, client, described):
@@ -300,6 +320,11 @@ def validate(module):
         module.fail_json(msg="kms_key_id is required with state=present: secrets are stored under the environment's key")
     if not 16 <= params["length"] <= 4096:
         module.fail_json(msg="length must be from 16 to 4096; got {0}".format(params["length"]))
+    if params["values"] and not params["keys"]:
+        module.fail_json(msg="values needs keys: fixed values live beside generated keys in a JSON object")
+    both = sorted(set(params["values"] or {}) & set(params["keys"] or []))
+    if both:
+        module.fail_json(msg="{0} cannot be both a generated key (keys) and a fixed value (values)".format(", ".join(both)))
     window = params["recovery_window_in_days"]
     if window != 0 and not 7 <= window <= 30:
         module.fail_json(msg="recovery_window_in_days must be 0 or from 7 to 30; got {0}".format(window))
@@ -338,6 +363,7 @@ def main():
             description=dict(type="str"),
             kms_key_id=dict(type="str"),
             keys=dict(type="list", elements="str", no_log=False),
+            values=dict(type="dict"),
             length=dict(type="int", default=40),
             character_set=dict(type="str", choices=["alphanumeric", "hex"], default="alphanumeric"),
             rotate=dict(type="bool", default=False),
