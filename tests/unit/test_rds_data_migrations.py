@@ -311,3 +311,61 @@ def test_a_migration_applied_by_a_concurrent_run_is_skipped(cluster):
     module = mock.Mock(check_mode=False)
     assert rds_data_migrations.apply_migration(module, target, migration_files()[1], []) is False
     module.fail_json_aws.assert_not_called()
+
+
+# ---------------------------------------------------------------- login roles (the application's password)
+
+
+@pytest.fixture
+def app_secret(cluster):
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    arn = secrets.create_secret(Name=f"db-app-{uuid.uuid4().hex[:8]}", SecretString='{"username": "streamflix_app", "password": "Abc123unitPassword"}')["ARN"]
+    return {"arn": arn, "client": secrets}
+
+
+def stored_verifier(cluster):
+    # The local server runs the Data API as superuser, which may read pg_authid (Aurora's master may not).
+    return sql(cluster, "SELECT rolpassword FROM pg_authid WHERE rolname = 'streamflix_app'")[0][0]
+
+
+def with_app_role(cluster, app_secret):
+    return dict(args(cluster, migration_files()), login_roles=[{"name": "streamflix_app", "secret_arn": app_secret["arn"]}])
+
+
+def test_scram_verifier_round_trip():
+    verifier = rds_data.scram_sha256_verifier("Abc123", salt=b"0123456789abcdef")
+    assert verifier.startswith("SCRAM-SHA-256$4096:MDEyMzQ1Njc4OWFiY2RlZg==$")
+    assert rds_data.scram_matches(verifier, "Abc123") and not rds_data.scram_matches(verifier, "Abc124")
+
+
+def test_login_role_password_is_set_from_its_secret_once(cluster, app_secret):
+    result = run_module(rds_data_migrations, with_app_role(cluster, app_secret))
+    assert result["changed"] is True and result["login_roles_set"] == ["streamflix_app"]
+    assert rds_data.scram_matches(stored_verifier(cluster), "Abc123unitPassword")
+    assert "Abc123unitPassword" not in repr(result)
+    version = app_secret["client"].describe_secret(SecretId=app_secret["arn"])["VersionIdsToStages"]
+    assert sql(cluster, "SELECT role_name, secret_version_id FROM schema_login_roles") == [["streamflix_app", next(iter(version))]]
+    again = run_module(rds_data_migrations, with_app_role(cluster, app_secret))
+    assert again["changed"] is False and again["login_roles_set"] == []
+    assert run_module(rds_data_migrations, with_app_role(cluster, app_secret), check_mode=True)["changed"] is False
+
+
+def test_a_rotated_secret_sets_the_password_again_and_check_mode_plans_it(cluster, app_secret):
+    run_module(rds_data_migrations, with_app_role(cluster, app_secret))
+    app_secret["client"].put_secret_value(SecretId=app_secret["arn"], SecretString='{"username": "streamflix_app", "password": "Rotated456pw"}')
+    planned = run_module(rds_data_migrations, with_app_role(cluster, app_secret), check_mode=True)
+    assert planned["changed"] is True and planned["login_roles_set"] == ["streamflix_app"]
+    assert rds_data.scram_matches(stored_verifier(cluster), "Abc123unitPassword")  # check mode changed nothing
+    assert run_module(rds_data_migrations, with_app_role(cluster, app_secret))["login_roles_set"] == ["streamflix_app"]
+    assert rds_data.scram_matches(stored_verifier(cluster), "Rotated456pw")
+
+
+def test_a_secret_for_another_user_or_a_missing_role_fails(cluster, app_secret):
+    app_secret["client"].put_secret_value(SecretId=app_secret["arn"], SecretString='{"username": "admin", "password": "Abc123unitPassword"}')
+    failure = fail_module(rds_data_migrations, with_app_role(cluster, app_secret))
+    assert "names user 'admin', not login role streamflix_app" in failure["msg"] and "Abc123" not in repr(failure)
+    missing = dict(with_app_role(cluster, app_secret), login_roles=[{"name": "nobody_here", "secret_arn": app_secret["arn"]}])
+    app_secret["client"].put_secret_value(SecretId=app_secret["arn"], SecretString='{"username": "nobody_here", "password": "Abc123unitPassword"}')
+    assert "Login role nobody_here does not exist" in fail_module(rds_data_migrations, missing)["msg"]
+    bad = dict(with_app_role(cluster, app_secret), login_roles=[{"name": "Bad-Name", "secret_arn": app_secret["arn"]}])
+    assert "is not a lower-case PostgreSQL identifier" in fail_module(rds_data_migrations, bad)["msg"]
