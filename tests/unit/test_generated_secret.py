@@ -109,6 +109,43 @@ def test_rotate_replaces_the_value(aws):
     assert result["changed"] is True and stored(aws) != first
 
 
+def test_fixed_values_are_stored_beside_generated_keys_and_put_back(aws):
+    login = args(keys=["password"], values={"username": "streamflix_app", "engine": "postgres"})
+    result = run_module(generated_secret, login)
+    value = json.loads(stored(aws))
+    assert value["username"] == "streamflix_app" and value["engine"] == "postgres" and len(value["password"]) == 40
+    assert value["password"] not in json.dumps(result)
+    assert run_module(generated_secret, login)["changed"] is False
+    aws["sm"].put_secret_value(SecretId=NAME, SecretString=json.dumps(dict(value, username="admin")))
+    repaired = run_module(generated_secret, login)
+    assert repaired["changes"] == ["values username"]
+    assert json.loads(stored(aws)) == value  # the password kept, the username put back
+
+
+def test_rotate_keeps_the_previous_value_as_awsprevious_and_the_fixed_values(aws):
+    login = args(keys=["password"], values={"username": "streamflix_app"})
+    run_module(generated_secret, login)
+    first = json.loads(stored(aws))
+    assert run_module(generated_secret, dict(login, rotate=True), check_mode=True)["changed"] is True
+    assert json.loads(stored(aws)) == first  # check mode rotated nothing
+    run_module(generated_secret, dict(login, rotate=True))
+    rotated = json.loads(stored(aws))
+    assert rotated["password"] != first["password"] and rotated["username"] == "streamflix_app"
+    previous = aws["sm"].get_secret_value(SecretId=NAME, VersionStage="AWSPREVIOUS")["SecretString"]
+    assert json.loads(previous) == first
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"values": {"username": "u"}}, "values needs keys"),
+        ({"keys": ["password"], "values": {"password": "x"}}, "password cannot be both a generated key"),
+    ],
+)
+def test_bad_fixed_values_fail(aws, bad, message):
+    assert message in fail_module(generated_secret, args(**bad))["msg"]
+
+
 def test_metadata_and_tags_update_in_place(aws):
     run_module(generated_secret, args())
     value = stored(aws)
