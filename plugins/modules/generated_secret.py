@@ -71,7 +71,7 @@ options:
   pending:
     description:
       - A rotation in two steps, for credentials that a server must accept before clients use them (the Redis AUTH
-        token: ElastiCache's ROTATE needs the new token before it becomes C(AWSCURRENT)).
+        token, which ElastiCache's ROTATE must accept before it becomes C(AWSCURRENT)).
       - V(stage) generates new values as the C(AWSPENDING) version, leaving C(AWSCURRENT) alone. When a pending version
         already exists it is kept (an interrupted rotation resumes with the same value) and nothing changes.
       - V(promote) makes the C(AWSPENDING) version C(AWSCURRENT) (the old one becomes C(AWSPREVIOUS)) and removes the

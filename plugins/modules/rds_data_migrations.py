@@ -32,8 +32,8 @@ description:
     exist yet) and reports what it would apply.
   - With O(login_roles), after the migrations it sets the password of each listed role (which a migration
     created without one) from a Secrets Manager secret of the C(username)/C(password) form, and records the
-    secret's C(AWSCURRENT) version id in C(schema_login_roles): a later run sets it again only when the secret has
-    a new version (after a rotation). The password never leaves the module: it is read inside it, turned into a
+    secret's C(AWSCURRENT) version id in C(schema_login_roles); a later run sets it again only when the secret has
+    a new version (after a rotation). The password never leaves the module; it is read inside it, turned into a
     SCRAM-SHA-256 verifier there, and only the verifier is sent (C(ALTER ROLE ... PASSWORD '<verifier>')), so no
     SQL text, Data API request or database log holds the password.
   - There is no C(state=absent) option because migrations are not reverted; add a new migration instead.
