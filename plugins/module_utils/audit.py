@@ -48,7 +48,7 @@ SECURITY_GROUP_KEYS = ("alb_sg", "service_sg", "database_sg", "cache_sg", "efs_s
 ENCRYPTED_LOG_GROUPS = ("app_log_group", "api_access_log_group")
 LOG_GROUPS = ("flow_logs_log_group", "app_log_group", "api_access_log_group")
 QUEUES = ("jobs_queue", "jobs_dlq")
-SECRETS = ("api_keys_secret", "redis_auth_secret", "app_config_secret")
+SECRETS = ("api_keys_secret", "redis_auth_secret", "app_config_secret", "db_app_secret")
 # The alarms roles/monitoring makes (monitoring_alarm_kinds in its vars/main.yml), in its order; the Redis
 # pair is made per node. tests/unit/test_audit.py checks this list against that file.
 ALARM_KINDS = (

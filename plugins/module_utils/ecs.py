@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
@@ -90,6 +92,22 @@ def deployments_view(deployments):
         }
         for deployment in deployments or []
     ]
+
+
+def parse_instant(text):
+    """An aware datetime from ISO 8601 ('T' or a space between date and time, 'Z' or an offset; UTC if none)."""
+    instant = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return instant if instant.tzinfo else instant.replace(tzinfo=datetime.timezone.utc)
+
+
+def primary_deployment_before(service, instant):
+    """Whether the service's PRIMARY deployment was created before ``instant`` (a service without one: True)."""
+    for deployment in (service or {}).get("deployments") or []:
+        if deployment.get("status") == "PRIMARY" and deployment.get("createdAt"):
+            created = deployment["createdAt"]
+            created = created if created.tzinfo else created.replace(tzinfo=datetime.timezone.utc)
+            return created < instant
+    return True
 
 
 def current_service(service, tags):

@@ -50,6 +50,7 @@ COMPONENTS = {
     "api_keys_secret": ("api-keys", 512, "Secrets Manager secret name"),
     "redis_auth_secret": ("redis-auth", 512, "Secrets Manager secret name"),
     "app_config_secret": ("app-config", 512, "Secrets Manager secret name"),
+    "db_app_secret": ("db-app", 512, "Secrets Manager secret name"),
     "task_family": ("app", 255, "ECS task definition family"),
     "api_logs_role": ("apigw-logs", 64, "IAM role name"),
     "web_acl": ("waf", 128, "WAFv2 web ACL name"),

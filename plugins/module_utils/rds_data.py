@@ -8,7 +8,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import hashlib
+import hmac
+import os
 import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -43,6 +46,23 @@ APPLIED_SQL = "SELECT version, name, checksum FROM schema_migrations ORDER BY ve
 LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('schema_migrations'))"
 IS_APPLIED_SQL = "SELECT 1 FROM schema_migrations WHERE version = :version"
 RECORD_SQL = "INSERT INTO schema_migrations (version, name, checksum) VALUES (:version, :name, :checksum)"
+
+# Login roles: which secret version each role's password was last set from (the version id, never the value).
+ROLE_NAME_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+CREATE_LOGIN_ROLES_TABLE_SQL = (
+    "CREATE TABLE IF NOT EXISTS schema_login_roles ("
+    "role_name text PRIMARY KEY, "
+    "secret_version_id text NOT NULL, "
+    "set_at timestamptz NOT NULL DEFAULT now())"
+)
+LOGIN_ROLES_TABLE_EXISTS_SQL = "SELECT to_regclass('schema_login_roles') IS NOT NULL"
+LOGIN_ROLE_VERSIONS_SQL = "SELECT role_name, secret_version_id FROM schema_login_roles"
+ROLE_EXISTS_SQL = "SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = :role"
+RECORD_LOGIN_ROLE_SQL = (
+    "INSERT INTO schema_login_roles (role_name, secret_version_id) VALUES (:role, :version) "
+    "ON CONFLICT (role_name) DO UPDATE SET secret_version_id = EXCLUDED.secret_version_id, set_at = now()"
+)
+SCRAM_ITERATIONS = 4096  # PostgreSQL's scram_iterations default
 
 
 # ---------------------------------------------------------------- pure functions
@@ -179,6 +199,52 @@ def plan(migrations, applied):
                 "version above {2}".format(migration["version"], migration["name"], newest)
             )
     return pending, problems
+
+
+def scram_sha256_verifier(password, salt=None, iterations=SCRAM_ITERATIONS):
+    """The SCRAM-SHA-256 verifier PostgreSQL stores for ``password`` (RFC 5802/7677, PostgreSQL's format).
+
+    ALTER ROLE ... PASSWORD with a verifier stores it as is: the server never sees the password, and a
+    verifier in a statement log lets nobody log in (that needs the client key, which it does not contain).
+    ``password`` must be ASCII letters and digits, which SASLprep leaves unchanged.
+    """
+    salt = os.urandom(16) if salt is None else salt
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+    return "SCRAM-SHA-256${0}:{1}${2}:{3}".format(
+        iterations, base64.b64encode(salt).decode("ascii"), base64.b64encode(stored_key).decode("ascii"),
+        base64.b64encode(server_key).decode("ascii"))
+
+
+def scram_matches(verifier, password):
+    """Whether ``verifier`` (as pg_authid.rolpassword holds it) was made from ``password``."""
+    match = re.match(r"^SCRAM-SHA-256\$([0-9]+):([^$]+)\$([^:]+):(.+)$", verifier or "")
+    if not match:
+        return False
+    iterations, salt = int(match.group(1)), base64.b64decode(match.group(2))
+    return hmac.compare_digest(scram_sha256_verifier(password, salt, iterations), verifier)
+
+
+def set_password_sql(role, verifier):
+    """ALTER ROLE takes no bind parameters: the role is checked against ROLE_NAME_PATTERN and the
+    verifier (base64 and punctuation only) contains no quote."""
+    if not ROLE_NAME_PATTERN.match(role) or "'" in verifier:
+        raise ValueError("refusing to build ALTER ROLE for role {0!r}".format(role))
+    return "ALTER ROLE \"{0}\" WITH LOGIN PASSWORD '{1}'".format(role, verifier)
+
+
+def login_role_problems(login_roles):
+    problems = []
+    seen = set()
+    for entry in login_roles or []:
+        if not ROLE_NAME_PATTERN.match(entry["name"]):
+            problems.append("login role {0!r} is not a lower-case PostgreSQL identifier (a-z, 0-9, _; 1-63 characters)".format(entry["name"]))
+        if entry["name"] in seen:
+            problems.append("login role {0} is given twice".format(entry["name"]))
+        seen.add(entry["name"])
+    return problems
 
 
 def versions(rows):

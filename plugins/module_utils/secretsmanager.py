@@ -36,8 +36,23 @@ def missing_keys(current_value, keys):
     return [key for key in keys if key not in stored]
 
 
-def merged_value(current_value, keys, length, character_set, regenerate):
-    """The value to store: generated values for the keys asked to be (re)generated, the rest kept."""
+def _stored_object(current_value):
+    try:
+        stored = json.loads(current_value) if current_value else {}
+    except ValueError:
+        stored = {}
+    return stored if isinstance(stored, dict) else {}
+
+
+def differing_values(current_value, fixed):
+    """The fixed (non-secret) fields whose stored value differs from the declared one."""
+    stored = _stored_object(current_value)
+    return sorted(key for key, value in (fixed or {}).items() if stored.get(key) != value)
+
+
+def merged_value(current_value, keys, length, character_set, regenerate, fixed=None):
+    """The value to store: generated values for the keys asked to be (re)generated, the rest kept,
+    and the fixed fields as declared."""
     if not keys:
         return generate_value(length, character_set)
     try:
@@ -48,6 +63,7 @@ def merged_value(current_value, keys, length, character_set, regenerate):
     for key in keys:
         if regenerate or key not in stored:
             stored[key] = generate_value(length, character_set)
+    stored.update(fixed or {})
     return json.dumps(stored, sort_keys=True)
 
 

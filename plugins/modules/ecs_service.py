@@ -168,6 +168,12 @@ options:
         then always reports a change.
     type: bool
     default: false
+  redeploy_if_before:
+    description:
+      - An ISO 8601 instant (for example a secret's C(LastChangedDate)). When the service's C(PRIMARY) deployment
+        was created before it, the module starts a new deployment, so new tasks pick up what changed then; once
+        that deployment exists a re-run changes nothing. A state-based O(force_new_deployment).
+    type: str
   recreate_on_change:
     description:
       - Delete and re-create the service when a setting that UpdateService cannot change differs (see the
@@ -445,6 +451,19 @@ def delete(module, client, deadline, doing, wait):
         wait_until(module, client, "service_inactive", deadline, doing)
 
 
+def redeploy_needed(module, raw):
+    """force_new_deployment, or a PRIMARY deployment created before redeploy_if_before."""
+    if module.params["force_new_deployment"]:
+        return True
+    if not module.params["redeploy_if_before"]:
+        return False
+    try:
+        instant = ecs.parse_instant(module.params["redeploy_if_before"])
+    except ValueError:
+        module.fail_json(msg="redeploy_if_before must be an ISO 8601 date and time, not {0!r}".format(module.params["redeploy_if_before"]))
+    return ecs.primary_deployment_before(raw, instant)
+
+
 def ensure_present(module, client, deadline):
     """Returns (changed, before, after, changes)."""
     raw, current = read(module, client)
@@ -475,9 +494,10 @@ def ensure_present(module, client, deadline):
 
     count = ecs.target_desired_count(current["desired_count"], module.params)
     changes = ecs.changed_settings(current, desired, count)
-    request = ecs.update_request(raw, current, desired, count, changes, module.params["force_new_deployment"])
+    force = redeploy_needed(module, raw)
+    request = ecs.update_request(raw, current, desired, count, changes, force)
     tags_changed, tags = sync_tags(module, client, current, desired["tags"])
-    all_changes = changes + (["force_new_deployment"] if module.params["force_new_deployment"] else []) + (["tags"] if tags_changed else [])
+    all_changes = changes + (["force_new_deployment"] if force else []) + (["tags"] if tags_changed else [])
     if not all_changes:
         return False, current, current, []
     projected = ecs.projected_service(current, desired, count, changes, tags)
@@ -552,6 +572,7 @@ def main():
         enable_ecs_managed_tags=dict(type="bool", default=True),
         propagate_tags=dict(type="str", choices=["SERVICE", "TASK_DEFINITION", "NONE"], default="SERVICE"),
         force_new_deployment=dict(type="bool", default=False),
+        redeploy_if_before=dict(type="str"),
         recreate_on_change=dict(type="bool", default=False),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),

@@ -47,6 +47,13 @@ options:
       - Store a JSON object with one generated value per key instead of a single generated string.
     type: list
     elements: str
+  values:
+    description:
+      - Fixed, non-secret fields stored beside the generated O(keys) in the JSON object (for example the
+        C(username) of a database login, so the secret has the C(username)/C(password) form the RDS Data API
+        and database drivers read). Compared on every run and put back when they differ; the generated keys
+        are kept. Needs O(keys); a name may not be both a generated key and a fixed value.
+    type: dict
   length:
     description: Length of each generated value.
     type: int
@@ -61,6 +68,17 @@ options:
     description: Generate new values even though the secret already has them.
     type: bool
     default: false
+  pending:
+    description:
+      - A rotation in two steps, for credentials that a server must accept before clients use them (the Redis AUTH
+        token, which ElastiCache's ROTATE must accept before it becomes C(AWSCURRENT)).
+      - V(stage) generates new values as the C(AWSPENDING) version, leaving C(AWSCURRENT) alone. When a pending version
+        already exists it is kept (an interrupted rotation resumes with the same value) and nothing changes.
+      - V(promote) makes the C(AWSPENDING) version C(AWSCURRENT) (the old one becomes C(AWSPREVIOUS)) and removes the
+        C(AWSPENDING) label. Without a pending version nothing changes.
+      - Mutually exclusive with O(rotate).
+    type: str
+    choices: [stage, promote]
   recovery_window_in_days:
     description:
       - With O(state=absent), days (7 to 30) before Secrets Manager deletes the secret for good;
@@ -88,6 +106,29 @@ EXAMPLES = r"""
     name: streamflix-redis-auth-dev
     kms_key_id: alias/streamflix-dev
     length: 64
+
+- name: A database login of the application, password generated once
+  streamflix.media_platform.generated_secret:
+    name: streamflix-db-app-dev
+    kms_key_id: alias/streamflix-dev
+    keys: [password]
+    values: {username: streamflix_app, engine: postgres}
+
+- name: Stage a new Redis AUTH token as AWSPENDING (the replication group must accept it first)
+  streamflix.media_platform.generated_secret:
+    name: streamflix-redis-auth-dev
+    kms_key_id: alias/streamflix-dev
+    length: 64
+    pending: stage
+
+# ... ModifyReplicationGroup with the pending token and AuthTokenUpdateStrategy=ROTATE, then:
+
+- name: Make the pending token AWSCURRENT (the old one stays as AWSPREVIOUS)
+  streamflix.media_platform.generated_secret:
+    name: streamflix-redis-auth-dev
+    kms_key_id: alias/streamflix-dev
+    length: 64
+    pending: promote
 
 - name: Delete at once (local and dev)
   streamflix.media_platform.generated_secret:
@@ -141,6 +182,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.streamflix.media_platform.plugins.module_utils.secretsmanager import current_secret_string
+from ansible_collections.streamflix.media_platform.plugins.module_utils.secretsmanager import differing_values
 from ansible_collections.streamflix.media_platform.plugins.module_utils.secretsmanager import describe_secret
 from ansible_collections.streamflix.media_platform.plugins.module_utils.secretsmanager import key_arn
 from ansible_collections.streamflix.media_platform.plugins.module_utils.secretsmanager import merged_value
@@ -200,7 +242,7 @@ def stored_keys(module, client, name):
 
 def create(module, client, desired):
     params = module.params
-    value = merged_value(None, params["keys"], params["length"], params["character_set"], regenerate=True)
+    value = merged_value(None, params["keys"], params["length"], params["character_set"], regenerate=True, fixed=params["values"])
     if not module.check_mode:
         try:
             client.create_secret(
@@ -229,7 +271,12 @@ def ensure_present(module, client, kms, described):
             client.restore_secret(SecretId=params["name"], aws_retry=True)
     current = {"description": described.get("Description"), "kms_key_arn": resolve_key(module, kms, described.get("KmsKeyId"))}
     changes += update_metadata(module, client, current, desired)
-    changes += update_value(module, client)
+    if params["pending"] == "stage":
+        changes += stage_pending(module, client, described)
+    elif params["pending"] == "promote":
+        changes += promote_pending(module, client, described)
+    else:
+        changes += update_value(module, client)
     changes += update_tags(module, client, described)
     return changes
 
@@ -252,15 +299,63 @@ def update_metadata(module, client, current, desired):
 def update_value(module, client):
     params = module.params
     value, missing = stored_keys(module, client, params["name"])
-    if not params["rotate"] and not missing:
+    fixed = differing_values(value, params["values"]) if params["keys"] else []
+    if not params["rotate"] and not missing and not fixed:
         return []
     if not module.check_mode:
-        new_value = merged_value(value, params["keys"], params["length"], params["character_set"], regenerate=params["rotate"])
+        new_value = merged_value(
+            value, params["keys"], params["length"], params["character_set"], regenerate=params["rotate"], fixed=params["values"]
+        )
         try:
             client.put_secret_value(SecretId=params["name"], SecretString=new_value, ClientRequestToken=str(uuid.uuid4()), aws_retry=True)
         except aws_errors() as e:
             module.fail_json_aws(e, msg="Could not store a new value in secret {0}".format(params["name"]))
-    return ["value rotated"] if params["rotate"] else ["generated keys {0}".format(", ".join(missing))]
+    if params["rotate"]:
+        return ["value rotated"]
+    return (["generated keys {0}".format(", ".join(missing))] if missing else []) + (["values {0}".format(", ".join(fixed))] if fixed else [])
+
+
+def version_with_stage(described, stage):
+    for version_id, stages in (described.get("VersionIdsToStages") or {}).items():
+        if stage in stages:
+            return version_id
+    return None
+
+
+def stage_pending(module, client, described):
+    """A new value as AWSPENDING, unless one is staged already (then a resumed rotation keeps it)."""
+    params = module.params
+    pending, current = version_with_stage(described, "AWSPENDING"), version_with_stage(described, "AWSCURRENT")
+    if pending and pending != current:
+        return []
+    if not module.check_mode:
+        try:
+            value = current_secret_string(client, params["name"]) if params["keys"] else None
+            new_value = merged_value(value, params["keys"], params["length"], params["character_set"], regenerate=True, fixed=params["values"])
+            client.put_secret_value(
+                SecretId=params["name"], SecretString=new_value, VersionStages=["AWSPENDING"], ClientRequestToken=str(uuid.uuid4()), aws_retry=True
+            )
+        except aws_errors() as e:
+            module.fail_json_aws(e, msg="Could not stage a new value in secret {0}".format(params["name"]))
+    return ["new value staged as AWSPENDING"]
+
+
+def promote_pending(module, client, described):
+    """AWSPENDING becomes AWSCURRENT (Secrets Manager moves AWSPREVIOUS to the old current); the label goes."""
+    name = module.params["name"]
+    pending, current = version_with_stage(described, "AWSPENDING"), version_with_stage(described, "AWSCURRENT")
+    if not pending:
+        return []
+    if not module.check_mode:
+        try:
+            if pending != current:
+                client.update_secret_version_stage(
+                    SecretId=name, VersionStage="AWSCURRENT", MoveToVersionId=pending, RemoveFromVersionId=current, aws_retry=True
+                )
+            client.update_secret_version_stage(SecretId=name, VersionStage="AWSPENDING", RemoveFromVersionId=pending, aws_retry=True)
+        except aws_errors() as e:
+            module.fail_json_aws(e, msg="Could not make the pending value of secret {0} current".format(name))
+    return ["pending value made AWSCURRENT"] if pending != current else ["AWSPENDING label removed"]
 
 
 def update_tags(module, client, described):
@@ -300,6 +395,11 @@ def validate(module):
         module.fail_json(msg="kms_key_id is required with state=present: secrets are stored under the environment's key")
     if not 16 <= params["length"] <= 4096:
         module.fail_json(msg="length must be from 16 to 4096; got {0}".format(params["length"]))
+    if params["values"] and not params["keys"]:
+        module.fail_json(msg="values needs keys: fixed values live beside generated keys in a JSON object")
+    both = sorted(set(params["values"] or {}) & set(params["keys"] or []))
+    if both:
+        module.fail_json(msg="{0} cannot be both a generated key (keys) and a fixed value (values)".format(", ".join(both)))
     window = params["recovery_window_in_days"]
     if window != 0 and not 7 <= window <= 30:
         module.fail_json(msg="recovery_window_in_days must be 0 or from 7 to 30; got {0}".format(window))
@@ -338,13 +438,16 @@ def main():
             description=dict(type="str"),
             kms_key_id=dict(type="str"),
             keys=dict(type="list", elements="str", no_log=False),
+            values=dict(type="dict"),
             length=dict(type="int", default=40),
             character_set=dict(type="str", choices=["alphanumeric", "hex"], default="alphanumeric"),
             rotate=dict(type="bool", default=False),
+            pending=dict(type="str", choices=["stage", "promote"]),
             recovery_window_in_days=dict(type="int", default=30),
             tags=dict(type="dict", aliases=["resource_tags"]),
             purge_tags=dict(type="bool", default=True),
         ),
+        mutually_exclusive=[("rotate", "pending")],
         supports_check_mode=True,
     )
     validate(module)

@@ -30,6 +30,12 @@ description:
     (C(DatabaseResumingException), C(DatabaseUnavailableException)); reads also on C(StatementTimeoutException).
   - In check mode the module only reads C(schema_migrations) (all migrations are pending when it does not
     exist yet) and reports what it would apply.
+  - With O(login_roles), after the migrations it sets the password of each listed role (which a migration
+    created without one) from a Secrets Manager secret of the C(username)/C(password) form, and records the
+    secret's C(AWSCURRENT) version id in C(schema_login_roles); a later run sets it again only when the secret has
+    a new version (after a rotation). The password never leaves the module; it is read inside it, turned into a
+    SCRAM-SHA-256 verifier there, and only the verifier is sent (C(ALTER ROLE ... PASSWORD '<verifier>')), so no
+    SQL text, Data API request or database log holds the password.
   - There is no C(state=absent) option because migrations are not reverted; add a new migration instead.
 author:
   - StreamFlix platform team (!UNKNOWN)
@@ -66,6 +72,22 @@ options:
         required: true
       sql:
         description: The SQL, one or more statements ending with semicolons.
+        type: str
+        required: true
+  login_roles:
+    description:
+      - Login roles whose password is kept equal to a secret's C(password); the secret's C(username) must be the
+        role's name. The role must exist (created by a migration, without a password).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The role, a lower-case PostgreSQL identifier.
+        type: str
+        required: true
+      secret_arn:
+        description: The ARN of the role's secret (JSON with C(username) and C(password)).
         type: str
         required: true
 extends_documentation_fragment:
@@ -106,13 +128,22 @@ pending:
   type: list
   elements: str
   sample: []
+login_roles_set:
+  description: The login roles whose password this run set (in check mode, would set).
+  returned: always
+  type: list
+  elements: str
+  sample: ["streamflix_app"]
 current_version:
   description: The highest applied version after this run (projected in check mode); C(null) when none is.
   returned: always
   type: str
   sample: "0002"
 diff:
-  description: The applied versions before and after.
+  description:
+    - The applied versions before and after.
+    - With O(login_roles), also C(login_roles_out_of_date), the roles whose password did not match their secret's
+      current version (before the run; none after it).
   returned: always
   type: dict
   contains:
@@ -130,6 +161,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import APPLIED_SQL
+from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import CREATE_LOGIN_ROLES_TABLE_SQL
+from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import LOGIN_ROLE_VERSIONS_SQL
+from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import LOGIN_ROLES_TABLE_EXISTS_SQL
+from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import RECORD_LOGIN_ROLE_SQL
+from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import ROLE_EXISTS_SQL
 from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import CREATE_TABLE_SQL
 from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import IS_APPLIED_SQL
 from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import LOCK_SQL
@@ -138,10 +174,15 @@ from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data
 from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import Target
 from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import check_migrations
 from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import checksum
+from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import login_role_problems
 from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import plan
+from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import scram_sha256_verifier
+from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import set_password_sql
 from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import split_statements
 from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import string_parameters
 from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import versions
+
+import json
 
 try:
     import botocore
@@ -244,6 +285,89 @@ def ensure_applied(module, target):
     return bool(applied) or not table_exists, applied, before, after
 
 
+def current_secret_version(module, secrets, entry):
+    """The AWSCURRENT version id of the role's secret (metadata only)."""
+    try:
+        described = secrets.describe_secret(SecretId=entry["secret_arn"], aws_retry=True)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not describe secret {0} of login role {1}".format(entry["secret_arn"], entry["name"]))
+    for version_id, stages in (described.get("VersionIdsToStages") or {}).items():
+        if "AWSCURRENT" in stages:
+            return version_id
+    module.fail_json(msg="Secret {0} of login role {1} has no AWSCURRENT version".format(entry["secret_arn"], entry["name"]))
+
+
+def role_verifier(module, secrets, entry, version_id):
+    """Read the password inside the module and return only its SCRAM verifier."""
+    try:
+        value = secrets.get_secret_value(SecretId=entry["secret_arn"], VersionId=version_id, aws_retry=True).get("SecretString")
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not read secret {0} of login role {1}".format(entry["secret_arn"], entry["name"]))
+    try:
+        credentials = json.loads(value or "")
+    except ValueError:
+        credentials = None
+    if not isinstance(credentials, dict) or not credentials.get("password"):
+        module.fail_json(msg="Secret {0} of login role {1} is not JSON with a password".format(entry["secret_arn"], entry["name"]))
+    if credentials.get("username") != entry["name"]:
+        module.fail_json(msg="Secret {0} names user {1!r}, not login role {2}: fix login_roles or the secret".format(
+            entry["secret_arn"], credentials.get("username"), entry["name"]))
+    return scram_sha256_verifier(credentials["password"])
+
+
+def set_role_password(module, target, entry, verifier, version_id):
+    """ALTER ROLE and the record of the secret version, in one transaction. Errors never echo the statement."""
+    try:
+        transaction_id = target.begin()
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not begin the transaction for login role {0}".format(entry["name"]))
+    step = "checking that the role exists"
+    try:
+        if not target.execute(transaction_id, ROLE_EXISTS_SQL, string_parameters(role=entry["name"])).get("records"):
+            rollback(target, transaction_id)
+            module.fail_json(msg="Login role {0} does not exist: a migration must create it first".format(entry["name"]))
+        step = "setting its password"
+        target.execute(transaction_id, set_password_sql(entry["name"], verifier))
+        step = "recording the secret version"
+        target.execute(transaction_id, RECORD_LOGIN_ROLE_SQL, string_parameters(role=entry["name"], version=version_id))
+        step = "committing"
+        target.commit(transaction_id)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        rollback(target, transaction_id)
+        module.fail_json_aws(e, msg="Could not set the password of login role {0} ({1}); rolled back".format(entry["name"], step))
+
+
+def ensure_login_roles(module, target, secrets):
+    """Returns the login roles whose password was (or, in check mode, would be) set."""
+    login_roles = module.params["login_roles"]
+    if not login_roles:
+        return []
+    try:
+        recorded = dict(target.query(LOGIN_ROLE_VERSIONS_SQL)) if target.query(LOGIN_ROLES_TABLE_EXISTS_SQL)[0][0] else {}
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not read schema_login_roles in {0}".format(module.params["resource_arn"]))
+    stale = [(entry, current_secret_version(module, secrets, entry)) for entry in login_roles]
+    stale = [(entry, version_id) for entry, version_id in stale if recorded.get(entry["name"]) != version_id]
+    if module.check_mode or not stale:
+        return [entry["name"] for entry, _version in stale]
+    try:
+        target.execute_repeatable(CREATE_LOGIN_ROLES_TABLE_SQL)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not create the schema_login_roles table in {0}".format(module.params["resource_arn"]))
+    for entry, version_id in stale:
+        set_role_password(module, target, entry, role_verifier(module, secrets, entry, version_id), version_id)
+    return [entry["name"] for entry, _version in stale]
+
+
+def diff_view(before, after, roles_set, with_login_roles):
+    """Applied versions before and after; with login roles, the roles whose password was out of date."""
+    diff = dict(before=dict(applied_versions=before), after=dict(applied_versions=after))
+    if with_login_roles:
+        diff["before"]["login_roles_out_of_date"] = roles_set
+        diff["after"]["login_roles_out_of_date"] = []
+    return diff
+
+
 def main():
     argument_spec = dict(
         resource_arn=dict(type="str", required=True),
@@ -259,23 +383,38 @@ def main():
                 sql=dict(type="str", required=True),
             ),
         ),
+        login_roles=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                name=dict(type="str", required=True),
+                secret_arn=dict(type="str", required=True, no_log=False),  # an ARN, not the secret
+            ),
+        ),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     client = module.client("rds-data", retry_decorator=AWSRetry.jittered_backoff())
     target = Target(client, module.params["resource_arn"], module.params["secret_arn"], module.params["database"])
 
+    problems = login_role_problems(module.params["login_roles"])
+    if problems:
+        module.fail_json(msg="Invalid login_roles: {0}".format("; ".join(problems)))
     changed, applied, before, after = ensure_applied(module, target)
+    secrets = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
+    roles_set = ensure_login_roles(module, target, secrets)
     if module.check_mode:
         pending = list(applied)  # nothing ran: what it would apply is still pending
     else:
         given = set(m["version"] for m in module.params["migrations"])
         pending = sorted(given - set(after), key=lambda v: (len(v), v))
     module.exit_json(
-        changed=changed,
+        changed=changed or bool(roles_set),
         applied=applied,
+        login_roles_set=roles_set,
         pending=pending,
         current_version=after[-1] if after else None,
-        diff=dict(before=dict(applied_versions=before), after=dict(applied_versions=after)),
+        diff=diff_view(before, after, roles_set, bool(module.params["login_roles"])),
     )
 
 

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import scram_matches
 from integration_support import assert_succeeded, is_empty, leftovers, unique_suffix
 
 CHANGES = {
@@ -209,7 +210,7 @@ def test_job_state_schema_was_applied_once_through_the_data_api(environment, aws
         database="streamflix",
         sql="SELECT version FROM schema_migrations ORDER BY version",
     )
-    assert [record[0]["stringValue"] for record in answer["records"]] == ["0001", "0002"]
+    assert [record[0]["stringValue"] for record in answer["records"]] == ["0001", "0002", "0003"]
     tables = aws("rds-data").execute_statement(
         resourceArn=cluster["DBClusterArn"],
         secretArn=cluster["MasterUserSecret"]["SecretArn"],
@@ -217,6 +218,50 @@ def test_job_state_schema_was_applied_once_through_the_data_api(environment, aws
         sql="SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     )
     assert {"processing_jobs", "videos"} <= {record[0]["stringValue"] for record in tables["records"]}
+
+
+def data_api(aws, cluster, sql, transaction_id=None):
+    """A statement through the Data API with the master secret (the migrations' path); the records as values."""
+    args = dict(resourceArn=cluster["DBClusterArn"], secretArn=cluster["MasterUserSecret"]["SecretArn"], database="streamflix", sql=sql)
+    if transaction_id:
+        args["transactionId"] = transaction_id
+    answer = aws("rds-data").execute_statement(**args)
+    return [[next(iter(field.values())) for field in record] for record in answer.get("records", [])]
+
+
+def test_app_has_its_own_least_privilege_database_role(environment, aws):
+    cluster, suffix = environment["state"]["cluster"], environment["suffix"]
+    secret = json.loads(aws("secretsmanager").get_secret_value(SecretId="streamflix-db-app-" + suffix)["SecretString"])
+    assert secret["username"] == "streamflix_app" and len(secret["password"]) >= 40
+    described = aws("secretsmanager").describe_secret(SecretId="streamflix-db-app-" + suffix)
+    assert described["KmsKeyId"] in (environment["key_arn"], "alias/streamflix-" + suffix)
+    attributes = data_api(aws, cluster, "SELECT rolsuper, rolcreatedb, rolcreaterole, rolcanlogin FROM pg_roles WHERE rolname = 'streamflix_app'")
+    assert attributes == [[False, False, False, True]]
+    grants = data_api(aws, cluster, "SELECT table_name || ':' || privilege_type FROM information_schema.role_table_grants WHERE grantee = 'streamflix_app'")
+    assert sorted(g[0] for g in grants) == sorted(f"{t}:{p}" for t in ("processing_jobs", "videos") for p in ("DELETE", "INSERT", "SELECT", "UPDATE"))
+    # The password in the database is the secret's (as a SCRAM verifier; the local server lets the master read it).
+    verifier = data_api(aws, cluster, "SELECT rolpassword FROM pg_authid WHERE rolname = 'streamflix_app'")[0][0]
+    assert verifier.startswith("SCRAM-SHA-256$") and scram_matches(verifier, secret["password"])
+    # As that role: the job tables work, the migrations' bookkeeping and DDL are refused.
+    data = aws("rds-data")
+    transaction = data.begin_transaction(resourceArn=cluster["DBClusterArn"], secretArn=cluster["MasterUserSecret"]["SecretArn"], database="streamflix")["transactionId"]
+    data_api(aws, cluster, "SET LOCAL ROLE streamflix_app", transaction)
+    assert data_api(aws, cluster, "SELECT count(*) FROM processing_jobs", transaction) == [[0]]
+    with pytest.raises(data.exceptions.DatabaseErrorException, match="permission denied"):
+        data_api(aws, cluster, "SELECT * FROM schema_migrations", transaction)
+
+
+def test_app_config_secret_was_filled_before_the_running_deployment(environment, aws):
+    suffix, service = environment["suffix"], environment["state"]["service"]
+    sm = aws("secretsmanager")
+    config = json.loads(sm.get_secret_value(SecretId="streamflix-app-config-" + suffix)["SecretString"])
+    assert config["database"]["writer_endpoint"] and config["cache"]["primary_endpoint"] and config["jobs_queue_url"]
+    assert config["database_secret_arn"] == sm.describe_secret(SecretId="streamflix-db-app-" + suffix)["ARN"]
+    assert "master_user_secret_arn" not in config["database"]
+    changed = sm.describe_secret(SecretId="streamflix-app-config-" + suffix)["LastChangedDate"]
+    [primary] = [d for d in service["deployments"] if d["status"] == "PRIMARY"]
+    # Compute made the service before outputs filled the secret; outputs rolled it once afterwards.
+    assert primary["createdAt"] >= changed, (primary["createdAt"], changed)
 
 
 def test_kinesis_stream_publishes_shard_level_metrics_under_our_key(environment, aws):
@@ -368,11 +413,33 @@ def test_processing_and_edge(environment, aws):
     assert service["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
     assert (task["cpu"], task["memory"], task["networkMode"]) == ("1024", "2048", "awsvpc")
     container = task["containerDefinitions"][0]
-    assert {s["name"] for s in container["secrets"]} == {"API_KEYS", "REDIS_AUTH_TOKEN", "APP_CONFIG", "DATABASE_CREDENTIALS"}
-    assert all(s["valueFrom"].startswith("arn:aws:secretsmanager:") for s in container["secrets"])
-    secret_values = [aws("secretsmanager").get_secret_value(SecretId=s["valueFrom"])["SecretString"] for s in container["secrets"][:2]]
-    assert not any(v in json.dumps(container["environment"]) for v in secret_values)
-    efs_volume = task["volumes"][0]["efsVolumeConfiguration"]
+    # No injected secret (ECS never refreshes one): the app reads these ARNs at connect time through its task role.
+    assert not container.get("secrets")
+    sm = aws("secretsmanager")
+    app_secrets = {
+        "API_KEYS_SECRET_ARN": "streamflix-api-keys-" + suffix, "REDIS_AUTH_SECRET_ARN": "streamflix-redis-auth-" + suffix,
+        "APP_CONFIG_SECRET_ARN": "streamflix-app-config-" + suffix, "DATABASE_SECRET_ARN": "streamflix-db-app-" + suffix,
+    }
+    environment_values = {e["name"]: e["value"] for e in container["environment"]}
+    arns = {variable: sm.describe_secret(SecretId=name)["ARN"] for variable, name in app_secrets.items()}
+    assert {variable: environment_values.get(variable) for variable in arns} == arns
+    secret_values = [sm.get_secret_value(SecretId=arn)["SecretString"] for arn in arns.values()]
+    assert not any(v in json.dumps(container["environment"]) for v in secret_values if len(v) > 2)
+    iam = aws("iam")
+    task_policy = iam.get_role_policy(RoleName="streamflix-task-" + suffix, PolicyName="streamflix-task")["PolicyDocument"]
+    reads = [st for st in task_policy["Statement"] if st["Action"] == "secretsmanager:GetSecretValue"]
+    assert len(reads) == 1 and sorted(reads[0]["Resource"]) == sorted(arns.values())
+    decrypt = next(st for st in task_policy["Statement"] if st.get("Sid") == "DecryptThemWithTheEnvironmentKeyThroughSecretsManager")
+    assert decrypt["Resource"] == key_arn and decrypt["Condition"]["StringEquals"]["kms:ViaService"].startswith("secretsmanager.")
+    execution_policy = json.dumps(iam.get_role_policy(RoleName="streamflix-task-exec-" + suffix, PolicyName="streamflix-task-execution")["PolicyDocument"])
+    assert "secretsmanager" not in execution_policy and "kms:" not in execution_policy
+    # Hardened as far as Fargate allows: non-root, read-only root, no capabilities, writable scratch only.
+    assert container["user"] == "101:101" and container["readonlyRootFilesystem"] is True
+    assert container["linuxParameters"]["capabilities"]["drop"] == ["ALL"] and not container.get("privileged")
+    volumes = {v["name"]: v for v in task["volumes"]}
+    assert {"sourceVolume": "scratch", "containerPath": "/tmp", "readOnly": False} in container["mountPoints"]
+    assert "host" not in volumes["scratch"] or not volumes["scratch"]["host"]
+    efs_volume = volumes["media"]["efsVolumeConfiguration"]
     assert efs_volume["transitEncryption"] == "ENABLED" and efs_volume["authorizationConfig"]["iam"] == "ENABLED"
     assert efs_volume["authorizationConfig"]["accessPointId"] == state["access_points"][0]["AccessPointId"]
     for role in ("streamflix-task-" + suffix, "streamflix-task-exec-" + suffix):
@@ -406,6 +473,34 @@ def test_processing_and_edge(environment, aws):
         tags = {t["Key"]: t["Value"] for t in aws("cloudwatch").list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]}
         assert tags.get("Environment") == suffix and tags.get("Project") == "streamflix", alarm["AlarmName"]
     assert aws("cloudwatch").get_dashboard(DashboardName="streamflix-dashboard-" + suffix)["DashboardBody"]
+
+
+def test_rotate_replaces_api_keys_and_redis_token_with_overlap(environment, playbook, aws):
+    suffix = environment["suffix"]
+    sm, cache = aws("secretsmanager"), aws("elasticache")
+    names = {"api": "streamflix-api-keys-" + suffix, "redis": "streamflix-redis-auth-" + suffix}
+    before = {key: sm.get_secret_value(SecretId=name)["SecretString"] for key, name in names.items()}
+    group_before = cache.describe_replication_groups(ReplicationGroupId="streamflix-redis-" + suffix)["ReplicationGroups"][0]
+    run = playbook("rotate", suffix)
+    assert_succeeded(run)
+    for key, name in names.items():
+        current = sm.get_secret_value(SecretId=name)["SecretString"]
+        previous = sm.get_secret_value(SecretId=name, VersionStage="AWSPREVIOUS")["SecretString"]
+        assert current != before[key] and previous == before[key], key
+        labels = sorted(label for stages in sm.describe_secret(SecretId=name)["VersionIdsToStages"].values() for label in stages)
+        assert labels == ["AWSCURRENT", "AWSPREVIOUS"], (key, labels)  # no AWSPENDING left behind
+        assert current not in run.output and before[key] not in run.output
+    api_keys = json.loads(sm.get_secret_value(SecretId=names["api"])["SecretString"])
+    old_keys = json.loads(before["api"])
+    assert sorted(api_keys) == sorted(old_keys) and all(api_keys[k] != old_keys[k] for k in api_keys)
+    group = cache.describe_replication_groups(ReplicationGroupId="streamflix-redis-" + suffix)["ReplicationGroups"][0]
+    assert group["Status"] == "available" and group["AuthTokenEnabled"] is True
+    assert group["AuthTokenLastModifiedDate"] > group_before["AuthTokenLastModifiedDate"]
+    assert "AuthTokenStatus" not in group.get("PendingModifiedValues", {})  # ROTATE and SET both done
+    # SET happened: another SET without a new ROTATE is refused, as AWS refuses it.
+    with pytest.raises(cache.exceptions.ClientError, match="InvalidParameterCombination"):
+        cache.modify_replication_group(ReplicationGroupId="streamflix-redis-" + suffix, ApplyImmediately=True,
+                                       AuthToken=sm.get_secret_value(SecretId=names["redis"])["SecretString"], AuthTokenUpdateStrategy="SET")
 
 
 def test_teardown_leaves_no_data_tier(environment, playbook, aws, take_snapshot):

@@ -117,6 +117,7 @@ def good_state():
         NAMES["api_keys_secret"]: {"Name": NAMES["api_keys_secret"], "KmsKeyId": NAMES["kms_alias"], "Tags": aws_tags()},
         NAMES["redis_auth_secret"]: {"Name": NAMES["redis_auth_secret"], "KmsKeyId": ALIAS_ARN, "Tags": aws_tags()},
         NAMES["app_config_secret"]: {"Name": NAMES["app_config_secret"], "KmsKeyId": KEY_ARN, "Tags": aws_tags()},
+        NAMES["db_app_secret"]: {"Name": NAMES["db_app_secret"], "KmsKeyId": KEY_ARN, "Tags": aws_tags()},
     }
     state["log_groups"] = {
         NAMES["flow_logs_log_group"]: {"retentionInDays": 7, "tags": dict(TAGS)},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import boto3
 import pytest
 
@@ -514,6 +516,40 @@ def test_force_new_deployment(world, update_calls):
     assert result["changes"] == ["force_new_deployment"]
     assert update_calls == [{"forceNewDeployment": True}]
     assert aws_service(world)["deployments"][0]["id"] != first["service"]["deployments"][0]["id"]
+
+
+def test_redeploy_if_before_rolls_once_after_the_instant(world, update_calls):
+    run_module(ecs_service, args(world))
+    created = aws_service(world)["deployments"][0]["createdAt"]
+    earlier = (created - datetime.timedelta(seconds=5)).isoformat()
+    assert run_module(ecs_service, args(world, redeploy_if_before=earlier))["changed"] is False  # deployed after it
+    later = datetime.datetime.now(datetime.timezone.utc).isoformat()  # "the secret changed now", after the deployment
+    planned = run_module(ecs_service, args(world, redeploy_if_before=later), check_mode=True)
+    assert planned["changed"] is True and planned["changes"] == ["force_new_deployment"] and update_calls == []
+    rolled = run_module(ecs_service, args(world, redeploy_if_before=later))
+    assert rolled["changes"] == ["force_new_deployment"] and update_calls == [{"forceNewDeployment": True}]
+    newest = aws_service(world)["deployments"][0]["createdAt"]
+    assert newest > created
+    # The new deployment is after the instant: a re-run rolls nothing (the state decides, not a flag).
+    assert run_module(ecs_service, args(world, redeploy_if_before=later))["changed"] is False
+
+
+def test_redeploy_if_before_must_be_a_date(world):
+    run_module(ecs_service, args(world))
+    assert "redeploy_if_before must be an ISO 8601" in fail_module(ecs_service, args(world, redeploy_if_before="yesterday"))["msg"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-12-04T01:45:44+00:00", datetime.datetime(2026, 12, 4, 1, 45, 44, tzinfo=datetime.timezone.utc)),
+        ("2026-12-04 01:45:44.5Z", datetime.datetime(2026, 12, 4, 1, 45, 44, 500000, tzinfo=datetime.timezone.utc)),
+        ("2026-12-04T02:45:44+01:00", datetime.datetime(2026, 12, 4, 1, 45, 44, tzinfo=datetime.timezone.utc)),
+        ("2026-12-04T01:45:44", datetime.datetime(2026, 12, 4, 1, 45, 44, tzinfo=datetime.timezone.utc)),
+    ],
+)
+def test_parse_instant(text, expected):
+    assert ecs.parse_instant(text) == expected
 
 
 def create_ec2_service(world):

@@ -9,6 +9,7 @@ import pytest
 
 from ansible_collections.streamflix.media_platform.plugins.module_utils import secretsmanager as sm
 from ansible_collections.streamflix.media_platform.plugins.modules import generated_secret
+from localaws.fills import secretsmanager as secretsmanager_fill
 from module_harness import REGION, aws_env, fail_module, moto, run_module  # noqa: F401
 
 NAME = "streamflix-unit-secret"
@@ -109,6 +110,43 @@ def test_rotate_replaces_the_value(aws):
     assert result["changed"] is True and stored(aws) != first
 
 
+def test_fixed_values_are_stored_beside_generated_keys_and_put_back(aws):
+    login = args(keys=["password"], values={"username": "streamflix_app", "engine": "postgres"})
+    result = run_module(generated_secret, login)
+    value = json.loads(stored(aws))
+    assert value["username"] == "streamflix_app" and value["engine"] == "postgres" and len(value["password"]) == 40
+    assert value["password"] not in json.dumps(result)
+    assert run_module(generated_secret, login)["changed"] is False
+    aws["sm"].put_secret_value(SecretId=NAME, SecretString=json.dumps(dict(value, username="admin")))
+    repaired = run_module(generated_secret, login)
+    assert repaired["changes"] == ["values username"]
+    assert json.loads(stored(aws)) == value  # the password kept, the username put back
+
+
+def test_rotate_keeps_the_previous_value_as_awsprevious_and_the_fixed_values(aws):
+    login = args(keys=["password"], values={"username": "streamflix_app"})
+    run_module(generated_secret, login)
+    first = json.loads(stored(aws))
+    assert run_module(generated_secret, dict(login, rotate=True), check_mode=True)["changed"] is True
+    assert json.loads(stored(aws)) == first  # check mode rotated nothing
+    run_module(generated_secret, dict(login, rotate=True))
+    rotated = json.loads(stored(aws))
+    assert rotated["password"] != first["password"] and rotated["username"] == "streamflix_app"
+    previous = aws["sm"].get_secret_value(SecretId=NAME, VersionStage="AWSPREVIOUS")["SecretString"]
+    assert json.loads(previous) == first
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"values": {"username": "u"}}, "values needs keys"),
+        ({"keys": ["password"], "values": {"password": "x"}}, "password cannot be both a generated key"),
+    ],
+)
+def test_bad_fixed_values_fail(aws, bad, message):
+    assert message in fail_module(generated_secret, args(**bad))["msg"]
+
+
 def test_metadata_and_tags_update_in_place(aws):
     run_module(generated_secret, args())
     value = stored(aws)
@@ -168,3 +206,31 @@ def test_check_mode_plans_a_secret_whose_key_is_only_planned(aws):
     result = run_module(generated_secret, args(kms_key_id="alias/planned"), check_mode=True)
     assert result["changed"] is True and result["secret"]["kms_key_arn"] == "alias/planned"
     assert aws["sm"].list_secrets()["SecretList"] == []
+
+
+def stages(aws):
+    return aws["sm"].describe_secret(SecretId=NAME)["VersionIdsToStages"]
+
+
+def test_pending_stage_then_promote_rotates_in_two_steps(aws):
+    secretsmanager_fill.apply()  # GetSecretValue answers AWSCURRENT after UpdateSecretVersionStage, as AWS does
+    run_module(generated_secret, args())
+    first = stored(aws)
+    assert run_module(generated_secret, args(pending="stage"), check_mode=True)["changed"] is True
+    assert sorted(s for v in stages(aws).values() for s in v) == ["AWSCURRENT"]  # check mode staged nothing
+    staged = run_module(generated_secret, args(pending="stage"))
+    assert staged["changes"] == ["new value staged as AWSPENDING"] and stored(aws) == first
+    pending = aws["sm"].get_secret_value(SecretId=NAME, VersionStage="AWSPENDING")["SecretString"]
+    assert pending != first and pending not in json.dumps(staged)
+    # An interrupted rotation resumes with the same pending value.
+    assert run_module(generated_secret, args(pending="stage"))["changed"] is False
+    assert aws["sm"].get_secret_value(SecretId=NAME, VersionStage="AWSPENDING")["SecretString"] == pending
+    promoted = run_module(generated_secret, args(pending="promote"))
+    assert promoted["changes"] == ["pending value made AWSCURRENT"] and stored(aws) == pending
+    assert aws["sm"].get_secret_value(SecretId=NAME, VersionStage="AWSPREVIOUS")["SecretString"] == first
+    assert sorted(s for v in stages(aws).values() for s in v) == ["AWSCURRENT", "AWSPREVIOUS"]
+    assert run_module(generated_secret, args(pending="promote"))["changed"] is False
+
+
+def test_pending_and_rotate_are_exclusive(aws):
+    assert "mutually exclusive" in fail_module(generated_secret, args(pending="stage", rotate=True))["msg"]

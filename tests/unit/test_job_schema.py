@@ -73,8 +73,8 @@ def make_due(con, job_id):
 
 def test_migrations_are_named_and_split_into_statements():
     migrations = migration_files()
-    assert [m["version"] for m in migrations] == ["0001", "0002"]
-    assert [m["name"] for m in migrations] == ["create_videos", "create_processing_jobs"]
+    assert [m["version"] for m in migrations] == ["0001", "0002", "0003"]
+    assert [m["name"] for m in migrations] == ["create_videos", "create_processing_jobs", "create_app_role"]
     for migration in migrations:
         statements = split_statements(migration["sql"])
         assert statements and all(";" != s[-1] for s in statements)
@@ -217,3 +217,45 @@ def test_constraints_reject_bad_rows(db, sql, constraint):
     with pytest.raises(pg8000.exceptions.DatabaseError) as info:
         db.run(sql)
     assert info.value.args[0]["n"] == constraint
+
+
+# ---------------------------------------------------------------- the application's role (0003)
+
+APP_ROLE = "streamflix_app"
+
+
+def test_app_role_has_exactly_the_job_state_privileges(db):
+    attributes = db.run(
+        "SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = :r", r=APP_ROLE
+    )
+    assert attributes == [[False, False, False, False, False, True]]
+    grants = db.run("SELECT table_name, privilege_type FROM information_schema.role_table_grants WHERE grantee = :r", r=APP_ROLE)
+    assert sorted(map(tuple, grants)) == [(t, p) for t in ("processing_jobs", "videos") for p in ("DELETE", "INSERT", "SELECT", "UPDATE")]
+    assert db.run(
+        "SELECT has_schema_privilege(:r, 'public', 'USAGE'), has_schema_privilege(:r, 'public', 'CREATE'), "
+        "has_function_privilege(:r, 'processing_job_retry_delay(integer)', 'EXECUTE'), "
+        "has_function_privilege(:r, 'set_updated_at()', 'EXECUTE')",
+        r=APP_ROLE,
+    ) == [[True, False, True, False]]
+    assert db.run("SELECT count(*) FROM pg_auth_members WHERE member = CAST(:r AS regrole)", r=APP_ROLE) == [[0]]
+
+
+def test_app_role_works_the_jobs_and_can_do_nothing_else(db):
+    db.run(f"SET ROLE {APP_ROLE}")
+    video_id = add_video(db)
+    job_id = add_job(db, video_id, max_attempts=2)
+    assert db.run(CLAIM, worker="w1")[0][0] == job_id
+    db.run(FAIL, id=job_id, worker="w1", error="boom")  # calls processing_job_retry_delay
+    db.run("UPDATE videos SET status = 'processing' WHERE id = CAST(:id AS uuid)", id=video_id)  # fires the trigger
+    db.run("DELETE FROM videos WHERE id = CAST(:id AS uuid)", id=video_id)  # cascades to its jobs
+    assert db.run("SELECT count(*) FROM processing_jobs") == [[0]]
+    for forbidden in (
+        "CREATE TABLE intruder (id int)",
+        "DROP TABLE processing_jobs",
+        "ALTER TABLE videos ADD COLUMN extra int",
+        "TRUNCATE videos",
+        "CREATE ROLE intruder",
+        "SELECT set_updated_at()",
+    ):
+        with pytest.raises(pg8000.exceptions.DatabaseError, match="permission denied|must be owner"):
+            db.run(forbidden)

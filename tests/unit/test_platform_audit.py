@@ -80,7 +80,7 @@ def build_environment():
     kinesis.start_stream_encryption(StreamName=NAMES["ingest_stream"], EncryptionType="KMS", KeyId=key["Arn"])
 
     secrets = client("secretsmanager")
-    for name in (NAMES["api_keys_secret"], NAMES["redis_auth_secret"], NAMES["app_config_secret"]):
+    for name in (NAMES["api_keys_secret"], NAMES["redis_auth_secret"], NAMES["app_config_secret"], NAMES["db_app_secret"]):
         secrets.create_secret(Name=name, SecretString="{}", KmsKeyId=NAMES["kms_alias"], Tags=tag_list())
     logs = client("logs")
     logs.create_log_group(logGroupName=NAMES["flow_logs_log_group"], tags=TAGS)

@@ -192,6 +192,12 @@ def table_exists(cluster, table):
     return sql(cluster, f"SELECT to_regclass('{table}') IS NOT NULL") == [[True]]
 
 
+# The role's own migrations, and versions above them for the tests' extra ones.
+ROLE_VERSIONS = [m["version"] for m in migration_files()]
+NEXT = "{0:04d}".format(int(ROLE_VERSIONS[-1]) + 1)
+AFTER_NEXT = "{0:04d}".format(int(ROLE_VERSIONS[-1]) + 2)
+
+
 def args(cluster, migrations):
     return {"resource_arn": cluster["arn"], "secret_arn": cluster["secret"], "database": "streamflix", "migrations": migrations}
 
@@ -199,10 +205,10 @@ def args(cluster, migrations):
 def test_applies_the_role_migrations_in_order_and_records_them(cluster):
     result = run_module(rds_data_migrations, args(cluster, list(reversed(migration_files()))))
     assert result["changed"] is True
-    assert result["applied"] == ["0001", "0002"]
+    assert result["applied"] == ROLE_VERSIONS
     assert result["pending"] == []
-    assert result["current_version"] == "0002"
-    assert result["diff"] == {"before": {"applied_versions": []}, "after": {"applied_versions": ["0001", "0002"]}}
+    assert result["current_version"] == ROLE_VERSIONS[-1]
+    assert result["diff"] == {"before": {"applied_versions": []}, "after": {"applied_versions": ROLE_VERSIONS}}
     rows = sql(cluster, "SELECT version, name, checksum, applied_at IS NOT NULL FROM schema_migrations ORDER BY version")
     assert rows == [[m["version"], m["name"], rds_data.checksum(m["sql"]), True] for m in migration_files()]
     assert table_exists(cluster, "processing_jobs") and table_exists(cluster, "videos")
@@ -213,39 +219,39 @@ def test_second_run_changes_nothing(cluster):
     applied_at = sql(cluster, "SELECT applied_at::text FROM schema_migrations ORDER BY version")
     result = run_module(rds_data_migrations, args(cluster, migration_files()))
     assert result["changed"] is False and result["applied"] == [] and result["pending"] == []
-    assert result["diff"]["before"] == result["diff"]["after"] == {"applied_versions": ["0001", "0002"]}
+    assert result["diff"]["before"] == result["diff"]["after"] == {"applied_versions": ROLE_VERSIONS}
     assert sql(cluster, "SELECT applied_at::text FROM schema_migrations ORDER BY version") == applied_at
 
 
 def test_a_new_migration_applies_alone(cluster):
     first = migration_files()
     run_module(rds_data_migrations, args(cluster, first))
-    added = first + [migration("0003", "ALTER TABLE videos ADD COLUMN IF NOT EXISTS language text;", "add_language")]
+    added = first + [migration(NEXT, "ALTER TABLE videos ADD COLUMN IF NOT EXISTS language text;", "add_language")]
     result = run_module(rds_data_migrations, args(cluster, added))
-    assert result["changed"] is True and result["applied"] == ["0003"] and result["current_version"] == "0003"
+    assert result["changed"] is True and result["applied"] == [NEXT] and result["current_version"] == NEXT
     assert sql(cluster, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'videos' AND column_name = 'language'") == [[1]]
 
 
 def test_check_mode_reports_pending_and_changes_nothing(cluster):
     result = run_module(rds_data_migrations, args(cluster, migration_files()), check_mode=True)
     assert result["changed"] is True
-    assert result["applied"] == ["0001", "0002"] and result["pending"] == ["0001", "0002"]
-    assert result["current_version"] == "0002"
-    assert result["diff"]["after"] == {"applied_versions": ["0001", "0002"]}
+    assert result["applied"] == ROLE_VERSIONS and result["pending"] == ROLE_VERSIONS
+    assert result["current_version"] == ROLE_VERSIONS[-1]
+    assert result["diff"]["after"] == {"applied_versions": ROLE_VERSIONS}
     assert not table_exists(cluster, "schema_migrations") and not table_exists(cluster, "videos")
 
 
 def test_check_mode_after_apply_is_unchanged(cluster):
     run_module(rds_data_migrations, args(cluster, migration_files()))
     result = run_module(rds_data_migrations, args(cluster, migration_files()), check_mode=True)
-    assert result["changed"] is False and result["pending"] == [] and result["current_version"] == "0002"
+    assert result["changed"] is False and result["pending"] == [] and result["current_version"] == ROLE_VERSIONS[-1]
 
 
 def test_changed_checksum_of_applied_migration_fails_and_changes_nothing(cluster):
     run_module(rds_data_migrations, args(cluster, migration_files()))
     edited = migration_files()
     edited[1]["sql"] += "\nCREATE INDEX IF NOT EXISTS extra_idx ON processing_jobs (kind);\n"
-    edited.append(migration("0003", "CREATE TABLE t3 (id int);"))
+    edited.append(migration(NEXT, "CREATE TABLE t3 (id int);"))
     failure = fail_module(rds_data_migrations, args(cluster, edited))
     assert "migration 0002 (create_processing_jobs) was applied with checksum" in failure["msg"]
     assert "add a new migration" in failure["msg"]
@@ -254,15 +260,15 @@ def test_changed_checksum_of_applied_migration_fails_and_changes_nothing(cluster
 
 def test_failing_statement_rolls_back_the_whole_migration(cluster):
     broken = migration_files() + [
-        migration("0003", "CREATE TABLE t3 (id int);\nINSERT INTO t3 VALUES (1);\nINSERT INTO missing_table VALUES (1);\n", "broken"),
-        migration("0004", "CREATE TABLE t4 (id int);"),
+        migration(NEXT, "CREATE TABLE t3 (id int);\nINSERT INTO t3 VALUES (1);\nINSERT INTO missing_table VALUES (1);\n", "broken"),
+        migration(AFTER_NEXT, "CREATE TABLE t4 (id int);"),
     ]
     failure = fail_module(rds_data_migrations, args(cluster, broken))
-    assert "Migration 0003 (broken) failed at statement 3 of 3: INSERT INTO missing_table VALUES (1)" in failure["msg"]
+    assert f"Migration {NEXT} (broken) failed at statement 3 of 3: INSERT INTO missing_table VALUES (1)" in failure["msg"]
     assert "relation \"missing_table\" does not exist" in failure["msg"]
-    assert failure["applied"] == ["0001", "0002"]
+    assert failure["applied"] == ROLE_VERSIONS
     assert not table_exists(cluster, "t3") and not table_exists(cluster, "t4")
-    assert sql(cluster, "SELECT version FROM schema_migrations ORDER BY version") == [["0001"], ["0002"]]
+    assert sql(cluster, "SELECT version FROM schema_migrations ORDER BY version") == [[v] for v in ROLE_VERSIONS]
 
 
 def test_pending_migration_older_than_applied_fails(cluster):
@@ -305,3 +311,61 @@ def test_a_migration_applied_by_a_concurrent_run_is_skipped(cluster):
     module = mock.Mock(check_mode=False)
     assert rds_data_migrations.apply_migration(module, target, migration_files()[1], []) is False
     module.fail_json_aws.assert_not_called()
+
+
+# ---------------------------------------------------------------- login roles (the application's password)
+
+
+@pytest.fixture
+def app_secret(cluster):
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    arn = secrets.create_secret(Name=f"db-app-{uuid.uuid4().hex[:8]}", SecretString='{"username": "streamflix_app", "password": "Abc123unitPassword"}')["ARN"]
+    return {"arn": arn, "client": secrets}
+
+
+def stored_verifier(cluster):
+    # The local server runs the Data API as superuser, which may read pg_authid (Aurora's master may not).
+    return sql(cluster, "SELECT rolpassword FROM pg_authid WHERE rolname = 'streamflix_app'")[0][0]
+
+
+def with_app_role(cluster, app_secret):
+    return dict(args(cluster, migration_files()), login_roles=[{"name": "streamflix_app", "secret_arn": app_secret["arn"]}])
+
+
+def test_scram_verifier_round_trip():
+    verifier = rds_data.scram_sha256_verifier("Abc123", salt=b"0123456789abcdef")
+    assert verifier.startswith("SCRAM-SHA-256$4096:MDEyMzQ1Njc4OWFiY2RlZg==$")
+    assert rds_data.scram_matches(verifier, "Abc123") and not rds_data.scram_matches(verifier, "Abc124")
+
+
+def test_login_role_password_is_set_from_its_secret_once(cluster, app_secret):
+    result = run_module(rds_data_migrations, with_app_role(cluster, app_secret))
+    assert result["changed"] is True and result["login_roles_set"] == ["streamflix_app"]
+    assert rds_data.scram_matches(stored_verifier(cluster), "Abc123unitPassword")
+    assert "Abc123unitPassword" not in repr(result)
+    version = app_secret["client"].describe_secret(SecretId=app_secret["arn"])["VersionIdsToStages"]
+    assert sql(cluster, "SELECT role_name, secret_version_id FROM schema_login_roles") == [["streamflix_app", next(iter(version))]]
+    again = run_module(rds_data_migrations, with_app_role(cluster, app_secret))
+    assert again["changed"] is False and again["login_roles_set"] == []
+    assert run_module(rds_data_migrations, with_app_role(cluster, app_secret), check_mode=True)["changed"] is False
+
+
+def test_a_rotated_secret_sets_the_password_again_and_check_mode_plans_it(cluster, app_secret):
+    run_module(rds_data_migrations, with_app_role(cluster, app_secret))
+    app_secret["client"].put_secret_value(SecretId=app_secret["arn"], SecretString='{"username": "streamflix_app", "password": "Rotated456pw"}')
+    planned = run_module(rds_data_migrations, with_app_role(cluster, app_secret), check_mode=True)
+    assert planned["changed"] is True and planned["login_roles_set"] == ["streamflix_app"]
+    assert rds_data.scram_matches(stored_verifier(cluster), "Abc123unitPassword")  # check mode changed nothing
+    assert run_module(rds_data_migrations, with_app_role(cluster, app_secret))["login_roles_set"] == ["streamflix_app"]
+    assert rds_data.scram_matches(stored_verifier(cluster), "Rotated456pw")
+
+
+def test_a_secret_for_another_user_or_a_missing_role_fails(cluster, app_secret):
+    app_secret["client"].put_secret_value(SecretId=app_secret["arn"], SecretString='{"username": "admin", "password": "Abc123unitPassword"}')
+    failure = fail_module(rds_data_migrations, with_app_role(cluster, app_secret))
+    assert "names user 'admin', not login role streamflix_app" in failure["msg"] and "Abc123" not in repr(failure)
+    missing = dict(with_app_role(cluster, app_secret), login_roles=[{"name": "nobody_here", "secret_arn": app_secret["arn"]}])
+    app_secret["client"].put_secret_value(SecretId=app_secret["arn"], SecretString='{"username": "nobody_here", "password": "Abc123unitPassword"}')
+    assert "Login role nobody_here does not exist" in fail_module(rds_data_migrations, missing)["msg"]
+    bad = dict(with_app_role(cluster, app_secret), login_roles=[{"name": "Bad-Name", "secret_arn": app_secret["arn"]}])
+    assert "is not a lower-case PostgreSQL identifier" in fail_module(rds_data_migrations, bad)["msg"]

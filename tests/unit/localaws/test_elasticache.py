@@ -254,6 +254,53 @@ def test_modify_auth_token_rules(ecc, name):
     assert ecc.describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]["AuthTokenEnabled"] is True
 
 
+def group_of(ecc, name):
+    return ecc.describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]
+
+
+def modify_auth(ecc, name, **params):
+    return ecc.modify_replication_group(ReplicationGroupId=name, ApplyImmediately=True, **params)
+
+
+def test_auth_token_rotate_then_set_updates_the_last_modified_date(ecc, name):
+    create_group(ecc, name, TransitEncryptionEnabled=True, AuthToken=AUTH_TOKEN)
+    created = group_of(ecc, name)["AuthTokenLastModifiedDate"]
+    modify_auth(ecc, name, AuthToken=AUTH_TOKEN + "-new", AuthTokenUpdateStrategy="ROTATE")
+    rotated = group_of(ecc, name)
+    assert rotated["AuthTokenEnabled"] is True and rotated["AuthTokenLastModifiedDate"] >= created
+    modify_auth(ecc, name, AuthToken=AUTH_TOKEN + "-new", AuthTokenUpdateStrategy="SET")
+    assert group_of(ecc, name)["AuthTokenLastModifiedDate"] >= rotated["AuthTokenLastModifiedDate"]
+
+
+@pytest.mark.parametrize(
+    "steps, code",
+    [
+        # "SET - allowed only after ROTATE": on a group whose token was never rotated, and twice in a row.
+        ([{"AuthToken": AUTH_TOKEN, "AuthTokenUpdateStrategy": "SET"}], "InvalidParameterCombination"),
+        (
+            [{"AuthToken": AUTH_TOKEN + "-2", "AuthTokenUpdateStrategy": "ROTATE"},
+             {"AuthToken": AUTH_TOKEN + "-2", "AuthTokenUpdateStrategy": "SET"},
+             {"AuthToken": AUTH_TOKEN + "-2", "AuthTokenUpdateStrategy": "SET"}],
+            "InvalidParameterCombination",
+        ),
+        # "This parameter must be specified with the auth-token parameter."
+        ([{"AuthTokenUpdateStrategy": "ROTATE"}], "InvalidParameterValue"),
+        # "DELETE - allowed only when transitioning to RBAC"
+        ([{"AuthTokenUpdateStrategy": "DELETE"}], "InvalidParameterCombination"),
+        ([{"AuthToken": AUTH_TOKEN, "AuthTokenUpdateStrategy": "SWAP"}], "InvalidParameterValue"),
+    ],
+)
+def test_auth_token_strategies_aws_refuses(ecc, name, steps, code):
+    create_group(ecc, name, TransitEncryptionEnabled=True, AuthToken=AUTH_TOKEN)
+    for step in steps[:-1]:
+        modify_auth(ecc, name, **step)
+    before = group_of(ecc, name)["AuthTokenLastModifiedDate"]
+    with pytest.raises(ClientError) as excinfo:
+        modify_auth(ecc, name, **steps[-1])
+    assert error_of(excinfo) == (code, 400)
+    assert group_of(ecc, name)["AuthTokenLastModifiedDate"] == before
+
+
 def test_modify_rejects_multi_az_without_failover(ecc, name):
     create_group(ecc, name)
     with pytest.raises(ClientError) as excinfo:

@@ -11,6 +11,8 @@
 - DescribeSnapshots with the ReplicationGroupId of a deleted group answers
   ReplicationGroupNotFoundFault (not among the operation's errors) instead of
   listing the group's snapshots, so a final snapshot cannot be found by its group.
+- ModifyReplicationGroup accepts any AuthTokenUpdateStrategy (SET without a ROTATE before it, DELETE
+  without a move to RBAC, a strategy without a token) and never updates AuthTokenLastModifiedDate.
 - Replication groups lack the ReaderEndpoint; member clusters lack the
   CacheParameterGroup and always say Engine "redis".
 
@@ -457,6 +459,7 @@ def resp_modify_replication_group(self: Response) -> ActionResult:
         )
     if self._get_param("AuthToken") is not None:
         _validate_auth_token(self._get_param("AuthToken"), rg.transit_encryption_enabled, on_create=False)
+    auth_strategy = _check_auth_token_update(self, rg)
 
     result = resp_modify_replication_group.original(self)
     simple = {
@@ -474,11 +477,53 @@ def resp_modify_replication_group(self: Response) -> ActionResult:
     auto_minor = self._get_bool_param("AutoMinorVersionUpgrade")
     if auto_minor is not None:
         rg.auto_minor_version_upgrade = auto_minor
-    if self._get_param("AuthToken") is not None:
-        rg.auth_token_enabled = True
+    _record_auth_token_update(rg, auth_strategy)
     _refresh_snapshotting_cluster(rg)
     _sync_member_clusters(backend, rg)
     return result
+
+
+AUTH_TOKEN_STRATEGIES = ("ROTATE", "SET", "DELETE")
+
+
+def _check_auth_token_update(self: Response, rg: Any) -> str | None:
+    """AuthTokenUpdateStrategy as the API reference states it: ROTATE (the default with a token) and SET need
+    AuthToken, SET is allowed only after ROTATE, DELETE only when moving to RBAC. Returns the strategy in force."""
+    token = self._get_param("AuthToken")
+    strategy = self._get_param("AuthTokenUpdateStrategy")
+    if strategy is None and token is None:
+        return None
+    if strategy is not None and strategy not in AUTH_TOKEN_STRATEGIES:
+        raise InvalidParameterValueException(
+            f"Invalid AuthTokenUpdateStrategy {strategy}: valid values are {', '.join(AUTH_TOKEN_STRATEGIES)}."
+        )
+    strategy = strategy or "ROTATE"
+    if strategy == "DELETE":
+        if token is not None or not self._get_param("UserGroupIdsToAdd"):
+            raise InvalidParameterCombinationException(
+                "The DELETE strategy is allowed only when transitioning to RBAC: give UserGroupIdsToAdd and no AuthToken."
+            )
+        return strategy
+    if token is None:
+        raise InvalidParameterValueException(f"AuthTokenUpdateStrategy {strategy} must be specified with AuthToken.")
+    if rg.user_group_ids:
+        raise InvalidParameterCombinationException(
+            "An AUTH token cannot be set on a replication group that uses RBAC user groups."
+        )
+    if rg.status != "available":
+        raise InvalidReplicationGroupState(f"Replication group {rg.replication_group_id} is not in available state.")
+    if strategy == "SET" and not getattr(rg, "auth_token_rotating", False):
+        raise InvalidParameterCombinationException("The SET strategy is allowed only after ROTATE.")
+    return strategy
+
+
+def _record_auth_token_update(rg: Any, strategy: str | None) -> None:
+    """ROTATE: the new token and the old one both work until SET (then only the new one); DELETE: no AUTH."""
+    if strategy is None:
+        return
+    rg.auth_token_rotating = strategy == "ROTATE"
+    rg.auth_token_enabled = strategy != "DELETE"
+    rg.auth_token_last_modified_date = ec_models.utcnow()
 
 
 def _change_replica_count(self: Response, increase: bool) -> ActionResult:
