@@ -273,6 +273,23 @@ def group_view(description, ingress, egress, tags):
     return view
 
 
+def render_groups(views):
+    """Groups (name -> group_view) as the text the diff compares: one line per rule and per tag, and no line
+    that changes because another did (no commas, no brackets), so a plan shows each real change on its own line."""
+    lines = []
+    for name in sorted(views):
+        view = views[name]
+        lines.append("{0}:".format(name))
+        lines.append("  description: {0}".format(view["description"]))
+        for direction in ("ingress", "egress"):
+            lines.append("  {0}:".format(direction))
+            lines.extend("    - {0}".format(rule) for rule in view[direction])
+        if "tags" in view:
+            lines.append("  tags:")
+            lines.extend("    {0}: {1}".format(key, value) for key, value in sorted(view["tags"].items()))
+    return "".join(line + "\n" for line in lines)
+
+
 # ---------------------------------------------------------------- requests
 
 

@@ -238,10 +238,19 @@ deleted:
   elements: str
 diff:
   description:
-    - The changed groups only, keyed by name, before and after (description, ingress and egress rules one line
-      each, and tags when managed); a group created is missing from C(before), one deleted from C(after).
+    - The changed groups only, before and after, as text in which each group is its name, its description, its
+      ingress and egress rules one line each (sorted) and its tags when managed, so each real change is one line
+      of the diff; a group created is missing from C(before), one deleted from C(after).
   returned: always
   type: dict
+  contains:
+    before:
+      description: The changed groups before the run.
+      type: str
+      sample: "streamflix-database-sg-dev:\n  description: 5432 from the service only\n  ingress:\n    - tcp 5432 from 0.0.0.0/0\n"
+    after:
+      description: The changed groups after the run (projected in check mode).
+      type: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -395,6 +404,10 @@ def converge_group(module, client, group, current, was_created, names_by_id, gro
     return changes, before, after
 
 
+def text_diff(before, after):
+    return dict(before=sg.render_groups(before), after=sg.render_groups(after))
+
+
 def ensure_present(module, client, found):
     check_references(module, found)
     created = create_missing(module, client, found)
@@ -418,7 +431,7 @@ def ensure_present(module, client, found):
     ids = dict((r["name"], r["group_id"]) for r in results if r["group_id"])
     changed = bool(created_names or updated)
     return changed, dict(groups=results, group_ids=ids, created=created_names, updated=updated, deleted=[],
-                         diff=dict(before=before, after=after))
+                         diff=text_diff(before, after))
 
 
 def ensure_absent(module, client, found):
@@ -445,7 +458,7 @@ def ensure_absent(module, client, found):
                                         "interface or referenced by another group?)".format(entry["GroupName"]))
     deleted = sorted(doomed_names)
     return bool(deleted), dict(groups=[], group_ids={}, created=[], updated=[], deleted=deleted,
-                               diff=dict(before=before, after={}))
+                               diff=text_diff(before, {}))
 
 
 def revoke_references(module, client, entry, names_by_id, doomed_names):
