@@ -88,7 +88,7 @@ def task_blocks(run, task_fragment) -> str:
 
 def diff_lines(block) -> list:
     """The lines a task's unified diff marks as removed or added (not its ---/+++ headers)."""
-    return [line for line in block.splitlines() if line[:1] in "+-" and line[:3] not in ("---", "+++")]
+    return [line for line in block.splitlines() if line[:1] in ("+", "-") and line[:3] not in ("---", "+++")]
 
 
 def make_drift(aws, suffix):

@@ -83,7 +83,7 @@ def aws_groups(ec2, vpc_id):
 def changed_lines(diff):
     """The lines a unified diff of the module's diff marks as removed or added."""
     lines = difflib.unified_diff(diff["before"].splitlines(), diff["after"].splitlines(), lineterm="")
-    return [line for line in lines if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    return [line for line in lines if line[:1] in ("+", "-") and line[:3] not in ("+++", "---")]
 
 
 def by_name(result, name):
