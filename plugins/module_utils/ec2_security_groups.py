@@ -17,6 +17,7 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 
@@ -333,17 +334,37 @@ def describe_groups_by_id(client, group_ids):
 
 
 @AWSRetry.jittered_backoff()
-def create_group(client, vpc_id, name, description, tags):
-    params = {"GroupName": name, "Description": description, "VpcId": vpc_id}
-    if tags:
-        params["TagSpecifications"] = boto3_tag_specifications(tags, ["security-group"])
+def _create_group(client, params):
     return client.create_security_group(**params)["GroupId"]
 
 
+def create_group(client, vpc_id, name, description, tags):
+    """The new group's id. CreateSecurityGroup takes no idempotency token: when a retried call finds the group
+    its lost first answer made, that group is the one."""
+    params = {"GroupName": name, "Description": description, "VpcId": vpc_id}
+    if tags:
+        params["TagSpecifications"] = boto3_tag_specifications(tags, ["security-group"])
+    try:
+        return _create_group(client, params)
+    except is_boto3_error_code("InvalidGroup.Duplicate"):
+        found = [g for g in describe_vpc_groups(client, vpc_id) if g["GroupName"].lower() == name.lower()]
+        if not found:
+            raise
+        return found[0]["GroupId"]
+
+
 @AWSRetry.jittered_backoff(catch_extra_error_codes=NOT_YET_VISIBLE)
-def authorize(client, group_id, direction, permissions):
+def _authorize(client, group_id, direction, permissions):
     call = client.authorize_security_group_ingress if direction == "ingress" else client.authorize_security_group_egress
     call(GroupId=group_id, IpPermissions=permissions)
+
+
+def authorize(client, group_id, direction, permissions):
+    """Only missing rules are authorized: a duplicate means a retried call whose first answer was lost took effect."""
+    try:
+        _authorize(client, group_id, direction, permissions)
+    except is_boto3_error_code("InvalidPermission.Duplicate"):
+        pass
 
 
 @AWSRetry.jittered_backoff(catch_extra_error_codes=NOT_YET_VISIBLE)
@@ -354,9 +375,17 @@ def update_descriptions(client, group_id, direction, permissions):
 
 
 @AWSRetry.jittered_backoff(catch_extra_error_codes=NOT_YET_VISIBLE)
-def revoke(client, group_id, direction, permissions):
+def _revoke(client, group_id, direction, permissions):
     call = client.revoke_security_group_ingress if direction == "ingress" else client.revoke_security_group_egress
     call(GroupId=group_id, IpPermissions=permissions)
+
+
+def revoke(client, group_id, direction, permissions):
+    """Only existing rules are revoked: not found means a retried call whose first answer was lost took effect."""
+    try:
+        _revoke(client, group_id, direction, permissions)
+    except is_boto3_error_code("InvalidPermission.NotFound"):
+        pass
 
 
 @AWSRetry.jittered_backoff()

@@ -470,8 +470,8 @@ def revoke_references(module, client, entry, names_by_id, doomed_names):
         group_ids = dict((name, group_id) for group_id, name in names_by_id.items())
         try:
             sg.revoke(client, entry["GroupId"], direction, sg.ip_permissions(references, group_ids))
-        except is_boto3_error_code(["InvalidGroup.NotFound", "InvalidPermission.NotFound"]):
-            pass  # the group or the rule is already gone
+        except is_boto3_error_code("InvalidGroup.NotFound"):
+            pass  # the group is already gone
         except AWS_ERRORS as e:  # pylint: disable=duplicate-except
             module.fail_json_aws(e, msg="Could not revoke the rules of security group {0}".format(entry["GroupName"]))
 

@@ -354,3 +354,16 @@ def test_absent_deletes_groups_that_refer_to_each_other_and_twice_is_fine(ec2, v
     assert [line for line in result["diff"]["before"].splitlines() if not line.startswith(" ")] == ["alb:", "database:", "service:"]
     assert set(aws_groups(ec2, vpc_id)) == {"default"}
     assert run_module(ec2_security_groups, {"vpc_id": vpc_id, "groups": names, "state": "absent"})["changed"] is False
+
+
+def test_a_lost_answer_to_a_create_or_an_authorize_is_no_failure(ec2, vpc_id):
+    """CreateSecurityGroup has no idempotency token: a retry after a lost answer meets the group the first call made."""
+    client = boto3.client("ec2", region_name=REGION)
+    group_id = client.create_security_group(GroupName="lost", Description="d", VpcId=vpc_id)["GroupId"]
+    assert sg.create_group(client, vpc_id, "lost", "d", None) == group_id
+    rule = {("tcp", 22, 22, "cidr_ip", "10.0.0.0/16"): ""}
+    sg.authorize(client, group_id, "ingress", sg.ip_permissions(rule, {}))
+    sg.authorize(client, group_id, "ingress", sg.ip_permissions(rule, {}))
+    sg.revoke(client, group_id, "ingress", sg.ip_permissions(rule, {}))
+    sg.revoke(client, group_id, "ingress", sg.ip_permissions(rule, {}))
+    assert client.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]["IpPermissions"] == []
