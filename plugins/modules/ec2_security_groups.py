@@ -320,8 +320,8 @@ def create_missing(module, client, found):
         if group["name"].lower() in found or module.check_mode:
             continue
         try:
-            new_ids[group["name"]] = sg.create_group(client, module.params["vpc_id"], group["name"], group["description"],
-                                                      desired_tags(module, group))
+            new_ids[group["name"]] = sg.create_group(
+                client, module.params["vpc_id"], group["name"], group["description"], desired_tags(module, group))
         except AWS_ERRORS as e:
             module.fail_json_aws(e, msg="Could not create security group {0}".format(group["name"]))
     if not new_ids:
@@ -454,8 +454,8 @@ def ensure_absent(module, client, found):
             except is_boto3_error_code("InvalidGroup.NotFound"):
                 pass  # already gone: the goal is met
             except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-                module.fail_json_aws(e, msg="Could not delete security group {0} (is it still attached to a network "
-                                        "interface or referenced by another group?)".format(entry["GroupName"]))
+                module.fail_json_aws(e, msg=("Could not delete security group {0} (is it still attached to a network "
+                                             "interface or referenced by another group?)").format(entry["GroupName"]))
     deleted = sorted(doomed_names)
     return bool(deleted), dict(groups=[], group_ids={}, created=[], updated=[], deleted=deleted,
                                diff=text_diff(before, {}))
