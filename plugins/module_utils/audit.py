@@ -44,6 +44,8 @@ WORLD = ("0.0.0.0/0", "::/0")
 # The data stores and the one port each admits, from the service security group only.
 DATA_STORE_PORTS = {"database_sg": 5432, "cache_sg": 6379, "efs_sg": 2049}
 SECURITY_GROUP_KEYS = ("alb_sg", "service_sg", "database_sg", "cache_sg", "efs_sg")
+# The VPC's own group: roles/network strips it of every rule (nothing of ours uses it).
+DEFAULT_SECURITY_GROUP = "default"
 # The log groups under the environment key (the flow-log group is not: see the module docstring).
 ENCRYPTED_LOG_GROUPS = ("app_log_group", "api_access_log_group")
 LOG_GROUPS = ("flow_logs_log_group", "app_log_group", "api_access_log_group")
@@ -458,6 +460,14 @@ def rule_sg_rules(state, expected):
         detail = ("{0}; re-run site.yml --tags security to restore roles/security's rules.".format("; ".join(problems))
                   if problems else "Ingress and egress as roles/security designs them.")
         out.append(finding(name, "sg-rules", not problems, detail))
+    default = state["security_groups"].get(DEFAULT_SECURITY_GROUP)
+    if default:
+        rules = ["{0} {1}".format(direction, describe_permission(p)) for direction, perms_key in
+                 (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress"))
+                 for p in sorted(actual_permissions(default.get(perms_key), ids), key=str)]
+        detail = ("Has {0}; expected no rules: re-run site.yml --tags network to revoke them.".format("; ".join(rules))
+                  if rules else "No ingress and no egress rules.")
+        out.append(finding("{0} default security group".format(names["vpc"]), "sg-rules", not rules, detail))
     return out
 
 

@@ -116,7 +116,7 @@ findings:
       C(multi-az) (Redis failover and Multi-AZ, Aurora instances in two zones, subnets in O(az_count) zones,
       an EFS mount target per zone), C(private) (Aurora instances not public, data stores behind their own
       group only, no world ingress except the ALB on 80/443, data store groups open to the service group on
-      their port only), C(sg-rules) (ingress and egress exactly as O(security_groups)), C(backups),
+      their port only), C(sg-rules) (ingress and egress exactly as O(security_groups); the VPC's default group has no rules), C(backups),
       C(log-retention), C(deletion-protection), C(alarm-actions) (every expected alarm exists and notifies
       the topic, actions enabled), C(tags)."
   returned: always
@@ -190,7 +190,7 @@ def read_network(client, names, suffix, state):
         return
     state["vpc"] = vpcs[0]
     state["subnets"] = audit.describe_subnets(client, vpcs[0]["VpcId"])
-    group_names = [names[key] for key in audit.SECURITY_GROUP_KEYS]
+    group_names = [names[key] for key in audit.SECURITY_GROUP_KEYS] + [audit.DEFAULT_SECURITY_GROUP]
     for group in audit.describe_security_groups(client, vpcs[0]["VpcId"], group_names):
         state["security_groups"][group["GroupName"]] = group
 

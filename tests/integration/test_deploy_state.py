@@ -288,6 +288,13 @@ def test_security_group_rules_exactly_as_designed(groups, suffix):
         assert rules(groups[name]["IpPermissionsEgress"], names) == egress, name + " egress"
 
 
+def test_the_vpcs_default_security_group_admits_and_sends_nothing(groups):
+    # localaws gives a new VPC's default group AWS's two rules (all from itself, all to anywhere); the network
+    # role revokes both.
+    default = groups["default"]
+    assert (default["IpPermissions"], default["IpPermissionsEgress"]) == ([], [])
+
+
 def test_no_ingress_from_the_world_except_alb_http_and_https(groups, suffix):
     for name, group in groups.items():
         for permission in group["IpPermissions"]:

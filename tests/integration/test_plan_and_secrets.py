@@ -86,6 +86,11 @@ def task_blocks(run, task_fragment) -> str:
     return "\n".join("\n".join(block) for block in blocks)
 
 
+def diff_lines(block) -> list:
+    """The lines a task's unified diff marks as removed or added (not its ---/+++ headers)."""
+    return [line for line in block.splitlines() if line[:1] in ("+", "-") and line[:3] not in ("---", "+++")]
+
+
 def make_drift(aws, suffix):
     """Each DRIFT_CASES item, done by hand through boto3; returns what is needed to check it later."""
     ec2, sqs = aws("ec2"), aws("sqs")
@@ -163,6 +168,8 @@ def test_plan_reports_each_drift_with_a_diff_and_changes_nothing(verbose_environ
     expected_tasks = {task for task, _shown in DRIFT_CASES.values()}
     unexpected = [name for name in plan.changed_tasks() if not any(task in name for task in expected_tasks)]
     assert unexpected == []
+    # The security groups' diff is the rule opened by hand and nothing else (no retyped port, moved description).
+    assert diff_lines(task_blocks(plan, DRIFT_CASES["ingress rule opened"][0])) == ["-    - tcp 5432 from 0.0.0.0/0"]
     assert drift_state(aws, suffix, group_id) == drifted
 
 

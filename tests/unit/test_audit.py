@@ -85,6 +85,7 @@ def good_state():
         NAMES["database_sg"]: security_group("database_sg", [perm("tcp", 5432, group="service_sg")], []),
         NAMES["cache_sg"]: security_group("cache_sg", [perm("tcp", 6379, group="service_sg")], []),
         NAMES["efs_sg"]: security_group("efs_sg", [perm("tcp", 2049, group="service_sg")], []),
+        "default": {"GroupId": "sg-default", "GroupName": "default", "IpPermissions": [], "IpPermissionsEgress": [], "Tags": []},
     }
     state["aurora"] = {
         "DBClusterIdentifier": NAMES["aurora"], "StorageEncrypted": True, "KmsKeyId": KEY_ARN, "BackupRetentionPeriod": 7,
@@ -243,6 +244,8 @@ TAMPERINGS = [
      [(NAMES["service_sg"], "private"), (NAMES["service_sg"], "sg-rules")]),
     ("alb open on 22", _append_ingress("alb_sg", perm("tcp", 22, cidr="0.0.0.0/0")),
      [(NAMES["alb_sg"], "private"), (NAMES["alb_sg"], "sg-rules")]),
+    ("default group egress", _set(["security_groups", "default", "IpPermissionsEgress"], [perm("-1", None, cidr="0.0.0.0/0")]),
+     [(NAMES["vpc"] + " default security group", "sg-rules")]),
     ("efs ingress revoked", _set(["security_groups", NAMES["efs_sg"], "IpPermissions"], []), [(NAMES["efs_sg"], "sg-rules")]),
     ("database egress opened", _set(["security_groups", NAMES["database_sg"], "IpPermissionsEgress"], [perm("-1", None, cidr="0.0.0.0/0")]),
      [(NAMES["database_sg"], "sg-rules")]),

@@ -52,6 +52,12 @@ def build_environment():
     for index, (tier, zone) in enumerate([(t, z) for t in ("public", "private") for z in ("us-east-1a", "us-east-1b")]):
         ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock="10.40.{0}.0/24".format(index), AvailabilityZone=zone, TagSpecifications=[
             {"ResourceType": "subnet", "Tags": tag_list({"Name": "{0}-{1}".format(NAMES[tier + "_subnet"], zone), "Tier": tier})}])
+    # roles/network strips the VPC's default group of its rules.
+    [default] = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
+    for direction, field in (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress")):
+        if default[field]:
+            revoke = ec2.revoke_security_group_ingress if direction == "ingress" else ec2.revoke_security_group_egress
+            revoke(GroupId=default["GroupId"], IpPermissions=default[field])
     ids = {}
     for group in designed_groups():
         name = NAMES[group["key"] + "_sg"]
@@ -135,7 +141,7 @@ def test_a_compliant_environment_passes_everything_it_holds(environment):
                  (NAMES["database_sg"], "private"), (NAMES["alb_sg"], "sg-rules"), (NAMES["service_sg"], "sg-rules"),
                  (NAMES["jobs_dlq"], "backups"), (NAMES["ingest_stream"], "backups"), (NAMES["vpc"], "multi-az"),
                  (NAMES["flow_logs_log_group"], "log-retention"), (NAMES["vpc"], "tags"), (NAMES["kms_alias"], "tags"),
-                 ("streamflix-unit-api-5xx", "alarm-actions")]:
+                 ("streamflix-unit-api-5xx", "alarm-actions"), (NAMES["vpc"] + " default security group", "sg-rules")]:
         assert pair in passed, pair
     # Another environment's alarm (suffix unit-2 shares the name prefix) is not this one's.
     assert "streamflix-unit-2-jobs-dlq-depth" not in {f["resource"] for f in result["findings"]}
