@@ -125,9 +125,9 @@ options:
     type: str
   api_keys_secret_id:
     description:
-      - The Secrets Manager secret (name or ARN) whose value is a JSON object C({entry: key value}); each entry
-        becomes an API key (values of 20 to 128 characters). A value changed in the secret (a rotation) replaces
-        that API key: the new key is created before the old one is deleted.
+      - The Secrets Manager secret (name or ARN) whose value is a JSON object of entry names and key values; each
+        entry becomes an API key (values of 20 to 128 characters). A value changed in the secret (a rotation)
+        replaces that API key, the new key being created before the old one is deleted.
       - Required with O(usage_plan_name) when O(state=present).
     type: str
   backend_header_name:
