@@ -827,20 +827,20 @@ def test_usage_plan_follows_the_stage_throttling_and_a_rotated_key_is_replaced(c
     run_module(api_gateway_rest_api, guarded())
     old_ids = {name: key["id"] for name, key in aws_keys(client).items()}
     secrets.put_secret_value(SecretId=KEYS_SECRET, SecretString=json.dumps(dict(KEY_VALUES, secondary="n" * 40)))
-    planned = run_module(api_gateway_rest_api, guarded(throttling_burst_limit=300), check_mode=True)
+    planned = run_module(api_gateway_rest_api, guarded(throttling_burst_limit=300, throttling_rate_limit=120.5), check_mode=True)
     assert planned["changed"] is True and aws_usage_plan(client)["throttle"]["burstLimit"] == 5000
     assert aws_keys(client)[NAME + "-secondary"]["value"] == "s" * 40
 
-    result = run_module(api_gateway_rest_api, guarded(throttling_burst_limit=300))
+    result = run_module(api_gateway_rest_api, guarded(throttling_burst_limit=300, throttling_rate_limit=120.5))
     assert "replace (value rotated) API key {0}-secondary".format(NAME) in result["changes"]
     plan = aws_usage_plan(client)
-    assert plan["throttle"]["burstLimit"] == 300
+    assert plan["throttle"] == {"burstLimit": 300, "rateLimit": 120.5}
     keys = aws_keys(client)
     assert keys[NAME + "-secondary"]["value"] == "n" * 40 and keys[NAME + "-secondary"]["id"] != old_ids[NAME + "-secondary"]
     assert keys[NAME + "-primary"]["id"] == old_ids[NAME + "-primary"]
     attached = {key["id"] for key in client.get_usage_plan_keys(usagePlanId=plan["id"])["items"]}
     assert attached == {key["id"] for key in keys.values()}
-    assert run_module(api_gateway_rest_api, guarded(throttling_burst_limit=300))["changed"] is False
+    assert run_module(api_gateway_rest_api, guarded(throttling_burst_limit=300, throttling_rate_limit=120.5))["changed"] is False
 
 
 def test_absent_removes_usage_plan_and_keys(client, secrets):
