@@ -43,6 +43,10 @@ METHOD_SETTINGS = {
 }
 STAGE_SETTINGS = tuple(METHOD_SETTINGS) + ("tracing_enabled", "access_log_destination_arn", "access_log_format")
 
+# An HTTP header name, and what a static integration request parameter value may hold ('...' quoted).
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+_STATIC_VALUE = re.compile(r"^[!#-&(-~]{1,128}$")
+
 # A WAFv2 web ACL ARN (GetWebACL ARN): arn:<partition>:wafv2:<region>:<account>:<regional|global>/webacl/<name>/<id>
 _WEB_ACL_ARN = re.compile(
     r"^arn:[a-z-]+:wafv2:(?P<region>[a-z0-9-]+):[0-9]{12}:(?P<scope>regional|global)/webacl/[A-Za-z0-9_-]{1,128}/[a-f0-9-]{1,36}$"
@@ -80,8 +84,30 @@ def integration_uri(backend_url, path):
     return backend_url.rstrip("/") + (target if path != "/" else "/")
 
 
-def desired_definition(backend_url, routes):
-    """{path: method} for every declared route: method ANY, no authorization, an HTTP_PROXY integration."""
+def validate_backend_headers(headers):
+    """Raises ValueError (naming the header, never the value) unless every header name and value can be sent
+    as a static integration request parameter: a static value is written between single quotes."""
+    for name, value in (headers or {}).items():
+        if not _HEADER_NAME.match(name or ""):
+            raise ValueError("backend header name {0!r} is not an HTTP header name (letters, digits, '-')".format(name))
+        if not value or not _STATIC_VALUE.match(value):
+            raise ValueError(
+                "the value of backend header {0} must be 1 to 128 printable characters without quotes or spaces".format(name)
+            )
+
+
+def integration_request_parameters(params, backend_headers):
+    """Path parameters mapped from the method request, plus each backend header as a static ('quoted') value."""
+    mapped = {"integration.request.path." + name: "method.request.path." + name for name in params}
+    for name, value in (backend_headers or {}).items():
+        mapped["integration.request.header." + name] = "'{0}'".format(value)
+    return mapped
+
+
+def desired_definition(backend_url, routes, api_key_required=False, backend_headers=None):
+    """{path: method} for every declared route: method ANY, no authorization (an API key when
+    ``api_key_required``), an HTTP_PROXY integration that adds ``backend_headers`` ({name: value})."""
+    validate_backend_headers(backend_headers)
     definition = {}
     for path in routes:
         validate_route(path)
@@ -89,16 +115,14 @@ def desired_definition(backend_url, routes):
         definition[path] = {
             "http_method": METHOD,
             "authorization_type": "NONE",
-            "api_key_required": False,
+            "api_key_required": bool(api_key_required),
             "request_parameters": {"method.request.path." + name: True for name in params},
             "integration": {
                 "type": "HTTP_PROXY",
                 "http_method": METHOD,
                 "uri": integration_uri(backend_url, path),
                 "connection_type": "INTERNET",
-                "request_parameters": {
-                    "integration.request.path." + name: "method.request.path." + name for name in params
-                },
+                "request_parameters": integration_request_parameters(params, backend_headers),
             },
         }
     return definition
@@ -339,3 +363,83 @@ def list_rest_apis(client):
 def list_resources(client, api_id):
     paginator = client.get_paginator("get_resources")
     return paginator.paginate(restApiId=api_id, embed=["methods"]).build_full_result().get("items", [])
+
+
+@AWSRetry.jittered_backoff()
+def list_api_keys(client, name_prefix):
+    """The API keys whose names start with ``name_prefix``, with their values (compared inside the module only)."""
+    paginator = client.get_paginator("get_api_keys")
+    pages = paginator.paginate(nameQuery=name_prefix, includeValues=True).build_full_result()
+    return [key for key in pages.get("items", []) if key.get("name", "").startswith(name_prefix)]
+
+
+@AWSRetry.jittered_backoff()
+def list_usage_plans(client):
+    return client.get_paginator("get_usage_plans").paginate().build_full_result().get("items", [])
+
+
+@AWSRetry.jittered_backoff()
+def list_usage_plan_key_ids(client, plan_id):
+    paginator = client.get_paginator("get_usage_plan_keys")
+    return sorted(key["id"] for key in paginator.paginate(usagePlanId=plan_id).build_full_result().get("items", []))
+
+
+# ---------------------------------------------------------------- usage plan and API keys
+
+
+def api_key_name(usage_plan_name, key):
+    """The API key made from entry ``key`` of the API keys secret."""
+    return "{0}-{1}".format(usage_plan_name, key)
+
+
+def plan_api_keys(current, desired):
+    """What makes the API keys ``current`` ({name: ApiKey}) hold ``desired`` ({name: value}).
+
+    A key whose value differs (the secret was rotated) is replaced: AWS cannot change an API key's value.
+    Returns {"create": [names], "replace": [names], "enable": [names], "delete": [names]}."""
+    plan = {"create": [], "replace": [], "enable": [], "delete": sorted(name for name in current if name not in desired)}
+    for name in sorted(desired):
+        key = current.get(name)
+        if key is None:
+            plan["create"].append(name)
+        elif key.get("value") != desired[name]:
+            plan["replace"].append(name)
+        elif not key.get("enabled", False):
+            plan["enable"].append(name)
+    return plan
+
+
+def api_stage_ref(api_id, stage_name):
+    """A usage plan's apiStages entry as UpdateUsagePlan's /apiStages value names it."""
+    return "{0}:{1}".format(api_id, stage_name)
+
+
+def usage_plan_patch_operations(plan, burst_limit, rate_limit, api_stage):
+    """The UpdateUsagePlan operations that give ``plan`` this throttle and exactly the one ``api_stage``."""
+    operations = []
+    throttle = plan.get("throttle") or {}
+    if burst_limit is not None and throttle.get("burstLimit") != burst_limit:
+        operations.append({"op": "replace", "path": "/throttle/burstLimit", "value": str(burst_limit)})
+    if rate_limit is not None and (throttle.get("rateLimit") is None or float(throttle["rateLimit"]) != float(rate_limit)):
+        operations.append({"op": "replace", "path": "/throttle/rateLimit", "value": str(float(rate_limit))})
+    stages = [api_stage_ref(stage["apiId"], stage["stage"]) for stage in plan.get("apiStages") or []]
+    for ref in stages:
+        if ref != api_stage:
+            operations.append({"op": "remove", "path": "/apiStages", "value": ref})
+    if api_stage not in stages:
+        operations.append({"op": "add", "path": "/apiStages", "value": api_stage})
+    return operations
+
+
+def usage_plan_view(plan, key_names):
+    if not plan:
+        return {}
+    throttle = plan.get("throttle") or {}
+    return {
+        "id": plan.get("id"),
+        "name": plan.get("name"),
+        "throttle": {"burst_limit": throttle.get("burstLimit"), "rate_limit": throttle.get("rateLimit")},
+        "api_stages": sorted(api_stage_ref(s["apiId"], s["stage"]) for s in plan.get("apiStages") or []),
+        "api_keys": sorted(key_names),
+        "tags": dict(plan.get("tags") or {}),
+    }

@@ -144,6 +144,8 @@ FARGATE_MEMORY = {
 }
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 STAGE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}\Z")
+HEADER_NAME_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,64}\Z")
+CERTIFICATE_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):[0-9]{12}:certificate/[A-Za-z0-9-]+\Z")
 
 
 def _given(inputs, *names):
@@ -216,6 +218,18 @@ def edge_errors(inputs):
         errors += _number_in_range(inputs["streamflix_api_throttle_rate"], "streamflix_api_throttle_rate", 0, 1000000)
     if inputs.get("streamflix_waf_enabled") is True and _given(inputs, "streamflix_waf_rate_limit"):
         errors += _int_in_range(inputs["streamflix_waf_rate_limit"], "streamflix_waf_rate_limit", 10, 2000000000)
+    if _given(inputs, "streamflix_origin_verify_header"):
+        header = inputs["streamflix_origin_verify_header"]
+        if not isinstance(header, str) or not HEADER_NAME_PATTERN.match(header):
+            errors.append("streamflix_origin_verify_header must be an HTTP header name (letters, digits, '-'); got {0!r}.".format(header))
+    if inputs.get("streamflix_certificate_arn"):
+        arn = inputs["streamflix_certificate_arn"]
+        match = CERTIFICATE_ARN_PATTERN.match(arn) if isinstance(arn, str) else None
+        if match is None or match.group("region") != inputs.get("streamflix_region"):
+            errors.append(
+                "streamflix_certificate_arn must be empty or an ACM certificate ARN in streamflix_region "
+                "(arn:aws:acm:{0}:<account>:certificate/<id>); got {1!r}.".format(inputs.get("streamflix_region"), arn)
+            )
     if _given(inputs, "streamflix_alarm_emails"):
         emails = inputs["streamflix_alarm_emails"]
         bad = [email for email in emails if not isinstance(email, str) or not EMAIL_PATTERN.match(email)] if isinstance(emails, list) else [emails]

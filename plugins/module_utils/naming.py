@@ -35,6 +35,9 @@ COMPONENTS = {
     "efs_sg": ("efs-sg", 255, "EC2 security group name"),
     "alb": ("alb", 32, "Elastic Load Balancing load balancer name"),
     "target_group": ("tg", 32, "Elastic Load Balancing target group name"),
+    "origin_verify_secret": ("origin-verify", 512, "Secrets Manager secret name"),
+    # The bucket name gets "-<account id>" (13 characters) for global uniqueness: 63 - 13.
+    "alb_logs_bucket": ("alb-logs", 50, "S3 bucket name (63, with -<account id>)"),
     "redis": ("redis", 40, "ElastiCache replication group id"),
     "aurora": ("aurora", 63, "RDS DB cluster identifier"),
     "ecs_cluster": ("cluster", 255, "ECS cluster name"),

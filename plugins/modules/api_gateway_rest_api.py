@@ -25,6 +25,13 @@ description:
     access logs or logging levels, which is why this module exists.
   - Execution logging (O(logging_level) C(ERROR)/C(INFO)) and access logs need the account's API Gateway
     CloudWatch role in the region (O(cloudwatch_role_arn)); AWS refuses them otherwise.
+  - With O(api_key_required), every method requires an API key; with O(usage_plan_name) and
+    O(api_keys_secret_id) the module makes one API key per entry of that Secrets Manager secret (a JSON object),
+    with the entry's value, and a usage plan with the stage's throttling that holds exactly those keys and the
+    stage. The values are read inside the module and never returned.
+  - With O(backend_header_name) and O(backend_header_secret_id), every integration sends that header with the
+    secret's value as a static request parameter, so a backend (an ALB listener rule) can reject requests that did
+    not come through the API. The value is read inside the module and never returned.
   - Associates the stage with a WAFv2 web ACL (O(web_acl_arn)) with AssociateWebACL / DisassociateWebACL when
     the stage's C(webAclArn) (GetStage) differs. community.aws.wafv2_resources cannot do this idempotently for
     a stage, since it lists the web ACL's resources without C(ResourceType), which AWS answers with load
@@ -104,6 +111,33 @@ options:
       - Right after a web ACL is created AWS may answer C(WAFUnavailableEntityException) for a while; the module
         retries it.
     type: str
+  api_key_required:
+    description: Whether every declared method requires an API key (header C(x-api-key)).
+    type: bool
+    default: false
+  usage_plan_name:
+    description:
+      - The usage plan that ties the API keys to the stage, with O(throttling_burst_limit) and
+        O(throttling_rate_limit) as its throttle. Its API keys are named C(<usage_plan_name>-<entry>).
+      - API keys with that name prefix that are not entries of O(api_keys_secret_id) are deleted.
+      - O(state=absent) deletes the usage plan and its API keys before the REST API.
+      - Omitted, no usage plan or API key is managed.
+    type: str
+  api_keys_secret_id:
+    description:
+      - The Secrets Manager secret (name or ARN) whose value is a JSON object of entry names and key values; each
+        entry becomes an API key (values of 20 to 128 characters). A value changed in the secret (a rotation)
+        replaces that API key, the new key being created before the old one is deleted.
+      - Required with O(usage_plan_name) when O(state=present).
+    type: str
+  backend_header_name:
+    description: The HTTP header every integration adds to the backend request, for example V(X-Origin-Verify).
+    type: str
+  backend_header_secret_id:
+    description:
+      - The Secrets Manager secret (name or ARN) whose value (a string of 1 to 128 printable characters without
+        quotes or spaces) is the value of O(backend_header_name).
+    type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -128,6 +162,11 @@ EXAMPLES = r"""
     access_log_destination_arn: "{{ api_log_group.log_groups[0].arn }}"
     cloudwatch_role_arn: "{{ apigw_logs_role.iam_role.arn }}"
     web_acl_arn: "{{ web_acl.arn }}"
+    api_key_required: true
+    usage_plan_name: streamflix-prod-api
+    api_keys_secret_id: streamflix-api-keys-prod
+    backend_header_name: X-Origin-Verify
+    backend_header_secret_id: streamflix-origin-verify-prod
     tags:
       Project: streamflix
       Environment: prod
@@ -141,9 +180,10 @@ EXAMPLES = r"""
     stage_name: prod
     web_acl_arn: ''
 
-- name: Remove it
+- name: Remove it, with its usage plan and API keys
   streamflix.media_platform.api_gateway_rest_api:
     name: streamflix-prod-api
+    usage_plan_name: streamflix-prod-api
     state: absent
 """
 
@@ -217,6 +257,33 @@ stage:
     tags:
       description: The stage's tags.
       type: dict
+usage_plan:
+  description: The usage plan after the change (projected in check mode); empty when none is managed.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The usage plan id; C(null) for one that check mode would create.
+      type: str
+    name:
+      description: The usage plan name.
+      type: str
+    throttle:
+      description: The burst and rate limits.
+      type: dict
+      sample: {burst_limit: 100, rate_limit: 50.0}
+    api_stages:
+      description: The stages of the plan, as C(<api id>:<stage>).
+      type: list
+      elements: str
+    api_keys:
+      description: The names of the API keys of the plan (never their values).
+      type: list
+      elements: str
+      sample: [streamflix-api-dev-primary, streamflix-api-dev-secondary]
+    tags:
+      description: The usage plan's tags.
+      type: dict
 deployment_created:
   description: Whether a new deployment was made (would be, in check mode).
   returned: always
@@ -237,6 +304,8 @@ diff:
   returned: always
   type: dict
 """
+
+import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -621,7 +690,191 @@ def ensure_web_acl(module, wafv2, api_id, stage, changes):
     return stage
 
 
-def ensure_present(module, client, wafv2, apis):
+# ---------------------------------------------------------------- secrets, usage plan and API keys
+
+
+def read_secret_string(module, secrets, secret_id, what):
+    """The secret's value, read inside the module only; None in check mode when the secret does not exist yet."""
+    try:
+        return secrets.get_secret_value(SecretId=secret_id, aws_retry=True)["SecretString"]
+    except is_boto3_error_code("ResourceNotFoundException"):
+        if module.check_mode:
+            return None
+        module.fail_json(msg="The {0} secret {1} does not exist: create it first (the secrets role does)".format(what, secret_id))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Could not read the {0} secret {1}".format(what, secret_id))
+
+
+def read_backend_headers(module, secrets):
+    """{header: value} the integrations send, or {} when none is declared; the value never leaves the module."""
+    name = module.params["backend_header_name"]
+    if not name:
+        return {}
+    value = read_secret_string(module, secrets, module.params["backend_header_secret_id"], "backend header")
+    # A plan on an account where the secret does not exist yet: any stand-in gives "would change".
+    return {name: value if value is not None else "planned"}
+
+
+def read_api_key_values(module, secrets):
+    """{entry: value} of the API keys secret; None in check mode when it does not exist yet."""
+    secret_id = module.params["api_keys_secret_id"]
+    text = read_secret_string(module, secrets, secret_id, "API keys")
+    if text is None:
+        return None
+    try:
+        values = json.loads(text)
+    except ValueError:
+        values = None
+    if not isinstance(values, dict) or not all(isinstance(v, str) and 20 <= len(v) <= 128 for v in values.values()):
+        module.fail_json(
+            msg="The API keys secret {0} must hold a JSON object of entry: value, each value 20 to 128 characters "
+            "(API Gateway's limits)".format(secret_id)
+        )
+    return values
+
+
+def find_usage_plan(module, client, name):
+    try:
+        plans = [plan for plan in apigw.list_usage_plans(client) if plan.get("name") == name]
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not list the usage plans")
+    if len(plans) > 1:
+        module.fail_json(msg="{0} usage plans are named {1} ({2}); delete the extra ones".format(
+            len(plans), name, ", ".join(plan["id"] for plan in plans)))
+    return plans[0] if plans else None
+
+
+def find_api_keys(module, client, usage_plan_name):
+    """{name: ApiKey} of the plan's API keys (name prefix <plan>-)."""
+    try:
+        keys = apigw.list_api_keys(client, usage_plan_name + "-")
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not list the API keys of usage plan {0}".format(usage_plan_name))
+    return {key["name"]: key for key in keys}
+
+
+def ensure_api_keys(module, client, values, changes):
+    """Creates, replaces, enables and deletes the plan's API keys; returns {name: id} after (id None if planned)."""
+    plan_name = module.params["usage_plan_name"]
+    current = find_api_keys(module, client, plan_name)
+    if values is None:
+        changes.append("create API keys from secret {0} once it exists".format(module.params["api_keys_secret_id"]))
+        return {name: key["id"] for name, key in current.items()}
+    desired = {apigw.api_key_name(plan_name, entry): value for entry, value in values.items()}
+    plan = apigw.plan_api_keys(current, desired)
+    ids = {name: key["id"] for name, key in current.items()}
+    try:
+        for name in plan["create"] + plan["replace"]:
+            changes.append("{0} API key {1}".format("create" if name in plan["create"] else "replace (value rotated)", name))
+            ids[name] = None
+            if not module.check_mode:
+                ids[name] = client.create_api_key(
+                    name=name, value=desired[name], enabled=True, tags=module.params["tags"] or {},
+                    description="StreamFlix - usage plan {0}".format(plan_name), aws_retry=True,
+                )["id"]
+                if name in plan["replace"]:
+                    client.delete_api_key(apiKey=current[name]["id"], aws_retry=True)
+        for name in plan["enable"]:
+            changes.append("enable API key {0}".format(name))
+            if not module.check_mode:
+                client.update_api_key(apiKey=ids[name], patchOperations=[{"op": "replace", "path": "/enabled", "value": "true"}],
+                                      aws_retry=True)
+        for name in plan["delete"]:
+            changes.append("delete API key {0}".format(name))
+            del ids[name]
+            if not module.check_mode:
+                client.delete_api_key(apiKey=current[name]["id"], aws_retry=True)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not update the API keys of usage plan {0}".format(plan_name))
+    return ids
+
+
+def ensure_usage_plan_keys(module, client, plan_id, key_ids, changes):
+    """Attaches exactly ``key_ids`` ({name: id}) to the plan."""
+    attached = apigw.list_usage_plan_key_ids(client, plan_id) if plan_id else []
+    wanted = {key_id for key_id in key_ids.values() if key_id}
+    try:
+        for name, key_id in sorted(key_ids.items()):
+            if key_id is None or key_id not in attached:
+                changes.append("add API key {0} to usage plan".format(name))
+                if key_id and plan_id and not module.check_mode:
+                    client.create_usage_plan_key(usagePlanId=plan_id, keyId=key_id, keyType="API_KEY", aws_retry=True)
+        for key_id in attached:
+            if key_id not in wanted:
+                changes.append("remove API key {0} from usage plan".format(key_id))
+                if not module.check_mode:
+                    client.delete_usage_plan_key(usagePlanId=plan_id, keyId=key_id, aws_retry=True)
+    except is_boto3_error_code("NotFoundException"):
+        pass  # a replaced key was deleted meanwhile, which also removed it from the plan
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Could not update the API keys of usage plan {0}".format(module.params["usage_plan_name"]))
+
+
+def ensure_usage_plan(module, client, secrets, api_id, changes):
+    """The usage plan with the stage's throttle, the stage and the API keys; returns its view ({} when unmanaged)."""
+    name = module.params["usage_plan_name"]
+    if not name:
+        return {}
+    burst, rate = module.params["throttling_burst_limit"], module.params["throttling_rate_limit"]
+    stage_ref = apigw.api_stage_ref(api_id or "planned", module.params["stage_name"])
+    key_ids = ensure_api_keys(module, client, read_api_key_values(module, secrets), changes)
+    plan = find_usage_plan(module, client, name)
+    try:
+        if plan is None:
+            changes.append("create usage plan {0}".format(name))
+            throttle = {k: v for k, v in (("burstLimit", burst), ("rateLimit", rate)) if v is not None}
+            plan = {"id": None, "name": name, "throttle": throttle, "apiStages": [{"apiId": api_id, "stage": module.params["stage_name"]}],
+                    "tags": module.params["tags"] or {}}
+            if not module.check_mode:
+                plan = client.create_usage_plan(
+                    name=name, description="StreamFlix - API keys and throttling of {0}".format(module.params["name"]),
+                    apiStages=plan["apiStages"], throttle=throttle, tags=plan["tags"], aws_retry=True,
+                )
+                plan.pop("ResponseMetadata", None)
+        else:
+            operations = apigw.usage_plan_patch_operations(plan, burst, rate, stage_ref)
+            changes.extend("update usage plan {0} {1}".format(op["op"], op["path"]) for op in operations)
+            if operations and not module.check_mode and api_id:
+                plan = client.update_usage_plan(usagePlanId=plan["id"], patchOperations=operations, aws_retry=True)
+                plan.pop("ResponseMetadata", None)
+            elif operations:
+                plan = dict(plan, throttle=dict(plan.get("throttle") or {}, burstLimit=burst, rateLimit=rate),
+                            apiStages=[{"apiId": api_id, "stage": module.params["stage_name"]}])
+            arn = "arn:aws:apigateway:{0}::/usageplans/{1}".format(module.region, plan["id"])
+            plan = dict(plan, tags=ensure_tags(module, client, arn, dict(plan.get("tags") or {}), "usage plan", changes))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not create or update usage plan {0}".format(name))
+    ensure_usage_plan_keys(module, client, plan.get("id"), key_ids, changes)
+    return apigw.usage_plan_view(plan, key_ids)
+
+
+def delete_usage_plan(module, client, changes):
+    """Deletes the usage plan (its stages first) and its API keys; AWS refuses to delete a plan that has stages."""
+    name = module.params["usage_plan_name"]
+    if not name:
+        return
+    plan = find_usage_plan(module, client, name)
+    keys = find_api_keys(module, client, name)
+    try:
+        if plan:
+            changes.append("delete usage plan {0}".format(name))
+            if not module.check_mode:
+                operations = [{"op": "remove", "path": "/apiStages", "value": apigw.api_stage_ref(s["apiId"], s["stage"])}
+                              for s in plan.get("apiStages") or []]
+                if operations:
+                    client.update_usage_plan(usagePlanId=plan["id"], patchOperations=operations, aws_retry=True)
+                client.delete_usage_plan(usagePlanId=plan["id"], aws_retry=True)
+        for key_name, key in sorted(keys.items()):
+            changes.append("delete API key {0}".format(key_name))
+            if not module.check_mode:
+                client.delete_api_key(apiKey=key["id"], aws_retry=True)
+    except is_boto3_error_code("NotFoundException"):
+        pass  # removed meanwhile: the goal is met
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Could not delete usage plan {0} and its API keys".format(name))
+
+
+def ensure_present(module, client, wafv2, secrets, apis):
     """Returns (changed, result)."""
     if len(apis) > 1:
         module.fail_json(
@@ -630,7 +883,10 @@ def ensure_present(module, client, wafv2, apis):
             )
         )
     try:
-        desired_definition = apigw.desired_definition(module.params["backend_url"], module.params["routes"])
+        desired_definition = apigw.desired_definition(
+            module.params["backend_url"], module.params["routes"], module.params["api_key_required"],
+            read_backend_headers(module, secrets),
+        )
     except ValueError as e:
         module.fail_json(msg="Invalid routes: {0}".format(e))
     if module.params["web_acl_arn"] is not None:
@@ -660,9 +916,11 @@ def ensure_present(module, client, wafv2, apis):
         module, client, api["id"], stage, deployed_fingerprint, definition_fingerprint, changes
     )
     stage = ensure_web_acl(module, wafv2, api["id"], stage, changes)
+    usage_plan = ensure_usage_plan(module, client, secrets, api["id"], changes)
     result = {
         "rest_api": rest_api_view(api, after_definition),
         "stage": stage_view(stage, api["id"], module.region, definition_fingerprint),
+        "usage_plan": usage_plan,
         "deployment_created": deployment_created,
         "changes": changes,
     }
@@ -670,6 +928,8 @@ def ensure_present(module, client, wafv2, apis):
 
 
 def ensure_absent(module, client, apis):
+    changes = []
+    delete_usage_plan(module, client, changes)
     deleted = []
     for api in apis:
         if not module.check_mode:
@@ -680,29 +940,39 @@ def ensure_absent(module, client, apis):
             except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
                 module.fail_json_aws(e, msg="Could not delete REST API {0} ({1})".format(api["id"], api.get("name")))
         deleted.append(api["id"])
+    changes.extend("delete REST API {0}".format(api_id) for api_id in deleted)
     result = {
         "rest_api": {},
         "stage": {},
+        "usage_plan": {},
         "deployment_created": False,
-        "changes": ["delete REST API {0}".format(api_id) for api_id in deleted],
+        "changes": changes,
         "deleted_ids": deleted,
     }
-    return bool(deleted), result
+    return bool(changes), result
 
 
 def current_state(module, client, apis):
     """The before view for the diff."""
-    if len(apis) != 1:
-        return {"rest_api": {}, "stage": {}} if not apis else {"rest_apis": [api["id"] for api in apis]}
-    api = apis[0]
-    dummy, definition = read_definition(module, client, api["id"])
-    stage, fingerprint = (None, None)
-    if module.params["stage_name"]:
-        stage, fingerprint = read_stage(module, client, api["id"])
-    return {
-        "rest_api": rest_api_view(api, definition),
-        "stage": stage_view(stage, api["id"], module.region, fingerprint),
-    }
+    if len(apis) > 1:
+        before = {"rest_apis": [api["id"] for api in apis]}
+    elif not apis:
+        before = {"rest_api": {}, "stage": {}}
+    else:
+        api = apis[0]
+        dummy, definition = read_definition(module, client, api["id"])
+        stage, fingerprint = (None, None)
+        if module.params["stage_name"]:
+            stage, fingerprint = read_stage(module, client, api["id"])
+        before = {
+            "rest_api": rest_api_view(api, definition),
+            "stage": stage_view(stage, api["id"], module.region, fingerprint),
+        }
+    if module.params["usage_plan_name"]:
+        plan = find_usage_plan(module, client, module.params["usage_plan_name"])
+        keys = find_api_keys(module, client, module.params["usage_plan_name"])
+        before["usage_plan"] = apigw.usage_plan_view(plan, keys)
+    return before
 
 
 def main():
@@ -721,12 +991,18 @@ def main():
         access_log_format=dict(type="str"),
         cloudwatch_role_arn=dict(type="str"),
         web_acl_arn=dict(type="str"),
+        api_key_required=dict(type="bool", default=False),
+        usage_plan_name=dict(type="str"),
+        api_keys_secret_id=dict(type="str"),
+        backend_header_name=dict(type="str"),
+        backend_header_secret_id=dict(type="str"),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         required_if=[("state", "present", ["backend_url", "stage_name"])],
+        required_together=[("backend_header_name", "backend_header_secret_id")],
         supports_check_mode=True,
     )
     client = module.client("apigateway", retry_decorator=AWSRetry.jittered_backoff())
@@ -736,15 +1012,20 @@ def main():
         wafv2 = module.client(
             "wafv2", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=["WAFUnavailableEntityException"])
         )
+    if module.params["state"] == "present" and module.params["usage_plan_name"] and not module.params["api_keys_secret_id"]:
+        module.fail_json(msg="usage_plan_name needs api_keys_secret_id: the secret whose entries become the plan's API keys")
+    secrets = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
     apis = find_rest_apis(module, client)
     before = current_state(module, client, apis)
 
     if module.params["state"] == "absent":
         changed, result = ensure_absent(module, client, apis)
     else:
-        changed, result = ensure_present(module, client, wafv2, apis)
+        changed, result = ensure_present(module, client, wafv2, secrets, apis)
 
     after = {"rest_api": result["rest_api"], "stage": result["stage"]}
+    if module.params["usage_plan_name"]:
+        after["usage_plan"] = result["usage_plan"]
     module.exit_json(changed=changed, diff=dict(before=before, after=after), **result)
 
 

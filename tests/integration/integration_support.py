@@ -369,10 +369,26 @@ def snapshot(aws, suffix: str) -> dict:
             Policy=json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]),
         )
     state["kms_keys"] = keys
+    state.update(edge_resources(aws, suffix))
     state["tagged"] = tagged_elsewhere(aws, suffix, keys_pending_deletion={
         metadata["Arn"] for metadata, _tags in kms_keys(aws, suffix).values() if metadata["KeyState"] == "PendingDeletion"
     })
     return normalise(state)
+
+
+def edge_resources(aws, suffix: str) -> dict:
+    """The environment's S3 buckets (streamflix-<component>-<suffix>-<account>), usage plan and API keys (never
+    their values): the tagging API of localaws does not list them."""
+    bucket_name = re.compile(r"^{0}-[a-z0-9-]+-{1}(-[0-9]{{12}})?$".format(PROJECT, re.escape(suffix)))
+    apigw, api_name = aws("apigateway"), "{0}-api-{1}".format(PROJECT, suffix)
+    return {
+        "s3_buckets": {b["Name"]: b for b in aws("s3").list_buckets()["Buckets"] if bucket_name.match(b["Name"])},
+        "usage_plans": {p["id"]: p for p in _pages(apigw, "get_usage_plans", "items") if p["name"] == api_name},
+        "api_keys": {
+            key["id"]: {"name": key["name"], "enabled": key.get("enabled")}
+            for key in _pages(apigw, "get_api_keys", "items") if key["name"].startswith(api_name + "-")
+        },
+    }
 
 
 def tagged_elsewhere(aws, suffix: str, keys_pending_deletion=frozenset()) -> dict:
@@ -428,4 +444,7 @@ def global_counts(aws) -> dict:
         "iam_roles": sorted(role["RoleName"] for role in _pages(iam, "list_roles", "Roles")),
         "kms_keys": sorted(key["KeyId"] for key in _pages(kms, "list_keys", "Keys")),
         "kms_aliases": sorted(alias["AliasName"] for alias in _pages(kms, "list_aliases", "Aliases")),
+        "s3_buckets": sorted(bucket["Name"] for bucket in aws("s3").list_buckets()["Buckets"]),
+        "usage_plans": sorted(plan["id"] for plan in _pages(aws("apigateway"), "get_usage_plans", "items")),
+        "api_keys": sorted(key["id"] for key in _pages(aws("apigateway"), "get_api_keys", "items")),
     }

@@ -40,6 +40,9 @@ SHARD_LEVEL_METRICS = {
     "IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords", "WriteProvisionedThroughputExceeded",
     "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds",
 }
+# The ALB DNS names of the region (<name>-<id>.us-east-1.elb.amazonaws.com): the HTTPS listener's certificate covers them.
+ALB_DNS_WILDCARD = "*.us-east-1.elb.amazonaws.com"
+ORIGIN_HEADER = "X-Origin-Verify"
 # Autoscaling (or a person) moved the service to this count; a re-run must keep it (it is inside the new range).
 HAND_SET_DESIRED_COUNT = 4
 
@@ -77,7 +80,9 @@ def data_state(aws, suffix):
     api = next(a for a in apigw.get_rest_apis()["items"] if a["name"] == "streamflix-api-" + suffix)
     stream = aws("kinesis").describe_stream_summary(StreamName="streamflix-ingest-" + suffix)["StreamDescriptionSummary"]
     alarm = aws("cloudwatch").describe_alarms(AlarmNames=["streamflix-{0}-api-5xx".format(suffix)])["MetricAlarms"]
+    [usage_plan] = [plan for plan in apigw.get_usage_plans()["items"] if plan["name"] == "streamflix-api-" + suffix]
     return {
+        "usage_plan": usage_plan,
         "service": service,
         "task_definition": task_definition,
         "scalable_target": targets[0] if targets else None,
@@ -98,7 +103,8 @@ def data_state(aws, suffix):
 
 
 def import_certificate(aws, domain):
-    """A self-signed certificate imported into ACM, as a person would bring their own for the HTTPS listener."""
+    """A self-signed certificate imported into ACM, as a person would bring their own for the HTTPS listener; it also
+    names the region's ALB DNS names (the host the API's integrations call over https, checked against it)."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -106,7 +112,7 @@ def import_certificate(aws, domain):
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain), x509.DNSName(ALB_DNS_WILDCARD)]), critical=False)
         .sign(key, hashes.SHA256())
     )
     return aws("acm").import_certificate(
@@ -271,25 +277,104 @@ def test_kinesis_stream_publishes_shard_level_metrics_under_our_key(environment,
     assert set(monitoring["ShardLevelMetrics"]) == SHARD_LEVEL_METRICS
 
 
-def test_alb_is_internet_facing_in_the_public_subnets_with_https_and_a_redirect(environment, aws):
+def alb_of(aws, suffix):
+    [alb] = aws("elbv2").describe_load_balancers(Names=["streamflix-alb-" + suffix])["LoadBalancers"]
+    return alb
+
+
+def secret_value(aws, name):
+    return aws("secretsmanager").get_secret_value(SecretId=name)["SecretString"]
+
+
+def test_alb_answers_only_requests_from_the_api_over_https(environment, aws):
     suffix, elbv2 = environment["suffix"], aws("elbv2")
-    [alb] = elbv2.describe_load_balancers(Names=["streamflix-alb-" + suffix])["LoadBalancers"]
+    alb = alb_of(aws, suffix)
     assert alb["Scheme"] == "internet-facing" and alb["Type"] == "application"
     assert sorted(zone["SubnetId"] for zone in alb["AvailabilityZones"]) == environment["public"]
     assert alb["SecurityGroups"] == [environment["sg"]["streamflix-alb-sg-" + suffix]]
-    listeners = {listener["Port"]: listener for listener in elbv2.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]}
-    assert sorted(listeners) == [80, 443]
-    [redirect] = listeners[80]["DefaultActions"]
-    assert listeners[80]["Protocol"] == "HTTP" and redirect["Type"] == "redirect"
-    assert redirect["RedirectConfig"]["Protocol"] == "HTTPS" and redirect["RedirectConfig"]["Port"] == "443"
-    assert redirect["RedirectConfig"]["StatusCode"] == "HTTP_301"
-    https = listeners[443]
-    assert https["Protocol"] == "HTTPS"
+    # With a certificate: HTTPS only, no HTTP listener (a redirect would be handed back to the API's clients).
+    [https] = elbv2.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]
+    assert (https["Protocol"], https["Port"]) == ("HTTPS", 443)
+    assert https["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     assert [c["CertificateArn"] for c in https["Certificates"]] == [environment["edge"]["streamflix_certificate_arn"]]
-    [forward] = https["DefaultActions"]
+    # Without the header only the API sends: a fixed 403.
+    [reject] = https["DefaultActions"]
+    assert reject["Type"] == "fixed-response" and reject["FixedResponseConfig"]["StatusCode"] == "403"
+    rules = [r for r in elbv2.describe_rules(ListenerArn=https["ListenerArn"])["Rules"] if not r["IsDefault"]]
+    [rule] = rules
+    [condition] = rule["Conditions"]
+    origin_value = secret_value(aws, "streamflix-origin-verify-" + suffix)
+    assert len(origin_value) == 64
+    assert condition["Field"] == "http-header"
+    assert condition["HttpHeaderConfig"] == {"HttpHeaderName": ORIGIN_HEADER, "Values": [origin_value]}
     [target_group] = elbv2.describe_target_groups(Names=["streamflix-tg-" + suffix])["TargetGroups"]
+    [forward] = rule["Actions"]
     assert forward["Type"] == "forward" and forward["TargetGroupArn"] == target_group["TargetGroupArn"]
     assert target_group["TargetType"] == "ip" and target_group["Port"] == 8080 and target_group["HealthCheckPath"] == "/"
+    # The certificate covers the host the integrations call.
+    certificate = aws("acm").describe_certificate(CertificateArn=environment["edge"]["streamflix_certificate_arn"])["Certificate"]
+    assert ALB_DNS_WILDCARD in certificate["SubjectAlternativeNames"]
+    assert alb["DNSName"].endswith(ALB_DNS_WILDCARD[1:]) and "." not in alb["DNSName"][: -len(ALB_DNS_WILDCARD) + 1]
+
+
+def test_alb_is_hardened_and_logs_to_its_own_bucket(environment, aws):
+    suffix = environment["suffix"]
+    alb = alb_of(aws, suffix)
+    attributes = {a["Key"]: a["Value"] for a in aws("elbv2").describe_load_balancer_attributes(
+        LoadBalancerArn=alb["LoadBalancerArn"])["Attributes"]}
+    account = alb["LoadBalancerArn"].split(":")[4]
+    bucket = "streamflix-alb-logs-{0}-{1}".format(suffix, account)
+    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+    assert (attributes["access_logs.s3.enabled"], attributes["access_logs.s3.bucket"], attributes["access_logs.s3.prefix"]) == (
+        "true", bucket, "alb")
+    assert attributes["deletion_protection.enabled"] == "false"  # local: streamflix_deletion_protection false
+    s3 = aws("s3")
+    [rule] = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"  # the only SSE ELB log delivery supports
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+    [ownership] = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert ownership["ObjectOwnership"] == "BucketOwnerEnforced"
+    statements = {st["Sid"]: st for st in json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]}
+    write = statements["ElbLogDeliveryWritesAccessLogs"]
+    assert write["Effect"] == "Allow" and write["Principal"] == {"AWS": "arn:aws:iam::127311923021:root"}  # us-east-1
+    assert write["Action"] == "s3:PutObject"
+    assert write["Resource"] == "arn:aws:s3:::{0}/alb/AWSLogs/{1}/*".format(bucket, account)
+    deny = statements["DenyInsecureTransport"]
+    assert deny["Effect"] == "Deny" and deny["Principal"] == "*" and deny["Action"] == "s3:*"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert sorted(deny["Resource"]) == ["arn:aws:s3:::" + bucket, "arn:aws:s3:::{0}/*".format(bucket)]
+    [lifecycle] = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert lifecycle["Status"] == "Enabled" and lifecycle["Expiration"] == {"Days": 7}
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
+    assert tags["Environment"] == suffix and tags["Project"] == "streamflix"
+    # WAF guards the ALB too.
+    acl = aws("wafv2").get_web_acl_for_resource(ResourceArn=alb["LoadBalancerArn"])["WebACL"]
+    assert acl["Name"] == "streamflix-waf-" + suffix
+
+
+def test_api_needs_a_key_of_the_usage_plan_and_sends_the_origin_header_over_https(environment, aws):
+    suffix, state, apigw = environment["suffix"], environment["state"], aws("apigateway")
+    api_id, alb = state["api"]["id"], alb_of(aws, suffix)
+    origin_value = secret_value(aws, "streamflix-origin-verify-" + suffix)
+    resources = {r["path"]: r for r in apigw.get_resources(restApiId=api_id, embed=["methods"])["items"]}
+    assert set(resources) == {"/", "/content", "/{proxy+}"}
+    for path, resource in resources.items():
+        method = resource["resourceMethods"]["ANY"]  # '/' has a method: it answers instead of 403
+        assert method["apiKeyRequired"] is True, path
+        integration = method["methodIntegration"]
+        assert integration["type"] == "HTTP_PROXY"
+        assert integration["uri"].startswith("https://{0}/".format(alb["DNSName"])), integration["uri"]
+        assert integration["requestParameters"]["integration.request.header." + ORIGIN_HEADER] == "'{0}'".format(origin_value)
+    plan = state["usage_plan"]
+    assert plan["throttle"] == {"burstLimit": 100, "rateLimit": 50.0}  # the stage's
+    assert plan["apiStages"] == [{"apiId": api_id, "stage": "v1"}]
+    keys = {k["id"]: k for k in apigw.get_api_keys(includeValues=True)["items"] if k["name"].startswith("streamflix-api-{0}-".format(suffix))}
+    assert sorted(k["name"] for k in keys.values()) == ["streamflix-api-{0}-primary".format(suffix), "streamflix-api-{0}-secondary".format(suffix)]
+    generated = json.loads(secret_value(aws, "streamflix-api-keys-" + suffix))
+    assert {k["name"].rsplit("-", 1)[1]: k["value"] for k in keys.values()} == generated
+    assert all(k["enabled"] for k in keys.values())
+    assert {k["id"] for k in apigw.get_usage_plan_keys(usagePlanId=plan["id"])["items"]} == set(keys)
 
 
 def test_app_log_group_keeps_the_inventory_retention_under_our_key(environment, aws):
@@ -352,7 +437,8 @@ def test_outputs_file_says_where_everything_is(environment, aws, outputs_dir):
     assert config["cache"]["primary_endpoint"] == outputs["cache"]["primary_endpoint"]
     assert config["jobs_queue_url"] == outputs["streaming"]["queue_url"]
     text = json.dumps(outputs) + json.dumps(config)
-    for secret in ("streamflix-api-keys-" + suffix, "streamflix-redis-auth-" + suffix, cluster["MasterUserSecret"]["SecretArn"]):
+    for secret in ("streamflix-api-keys-" + suffix, "streamflix-redis-auth-" + suffix, "streamflix-origin-verify-" + suffix,
+                   cluster["MasterUserSecret"]["SecretArn"]):
         value = aws("secretsmanager").get_secret_value(SecretId=secret)["SecretString"]
         assert value not in text
         for part in json.loads(value).values() if value.startswith("{") else []:
@@ -394,6 +480,8 @@ def test_inventory_changes_apply_in_place(environment, playbook, aws):
     assert after["stage"]["methodSettings"]["*/*"]["throttlingBurstLimit"] == 200
     assert after["stage"]["methodSettings"]["*/*"]["throttlingRateLimit"] == 120
     assert after["stage"]["deploymentId"] == before["stage"]["deploymentId"]
+    assert after["usage_plan"]["throttle"] == {"burstLimit": 200, "rateLimit": 120.0}
+    assert after["usage_plan"]["id"] == before["usage_plan"]["id"]
     assert after["api_5xx_alarm"]["Threshold"] == 7 and before["api_5xx_alarm"]["Threshold"] != 7
     # A re-run with the same inventory changes nothing more.
     again = assert_succeeded(playbook("site", suffix, *extra))
@@ -513,3 +601,4 @@ def test_teardown_leaves_no_data_tier(environment, playbook, aws, take_snapshot)
     assert [f for f in efs.describe_file_systems()["FileSystems"] if suffix in (f.get("Name") or "")] == []
     state = take_snapshot(suffix)
     assert is_empty(state), leftovers(state)
+    assert state["s3_buckets"] == {} and state["usage_plans"] == {} and state["api_keys"] == {}

@@ -104,6 +104,18 @@ def try_delete_cluster(aws, suffix):
     return None
 
 
+def try_delete_alb(aws, suffix):
+    """(deletion_protection.enabled, what AWS answers to a plain DeleteLoadBalancer: the error code or None)."""
+    elbv2 = aws("elbv2")
+    [alb] = elbv2.describe_load_balancers(Names=["streamflix-alb-" + suffix])["LoadBalancers"]
+    attributes = {a["Key"]: a["Value"] for a in elbv2.describe_load_balancer_attributes(LoadBalancerArn=alb["LoadBalancerArn"])["Attributes"]}
+    try:
+        elbv2.delete_load_balancer(LoadBalancerArn=alb["LoadBalancerArn"])
+    except botocore.exceptions.ClientError as error:
+        return attributes["deletion_protection.enabled"], error.response["Error"]["Code"]
+    return attributes["deletion_protection.enabled"], None
+
+
 def skipped_snapshots_lifecycle(playbook, aws, take_snapshot, suffix):
     """The data tier deployed protected, then torn down confirmed with the final snapshots skipped explicitly."""
     steps = {"deploy": playbook("site", suffix, "--tags", DATA_TIER_TAGS, *extra())}
@@ -131,6 +143,7 @@ def protected(playbook, aws, take_snapshot):
             steps["cluster_after_deploy"] = cluster_of(aws, suffix)
             steps["after_deploy"] = take_snapshot(suffix)
             steps["direct_delete"] = try_delete_cluster(aws, suffix)
+            steps["alb_direct_delete"] = try_delete_alb(aws, suffix)
             steps["refused"] = {
                 "protected": playbook("teardown", suffix, *extra()),
                 "other-suffix": playbook("teardown", suffix, *extra(streamflix_confirm_teardown=skip_suffix)),
@@ -177,6 +190,12 @@ def test_protected_deploy_turns_deletion_protection_on(protected):
 def test_aws_refuses_to_delete_the_protected_cluster(protected):
     assert protected["direct_delete"] == "InvalidParameterCombination"
     assert protected["cluster_after_refused"]["DeletionProtection"] is True
+
+
+def test_aws_refuses_to_delete_the_protected_alb(protected):
+    # The ALB's deletion protection follows streamflix_deletion_protection; only the confirmed teardown lifts it
+    # (test_confirmed_teardown_leaves_only_the_final_snapshots: the ALB is gone after it).
+    assert protected["alb_direct_delete"] == ("true", "OperationNotPermitted")
 
 
 @pytest.mark.parametrize("case", ["protected", "other-suffix", "live-protection"])

@@ -713,3 +713,153 @@ def test_update_account_role_other_bad_request_fails_at_once():
     with mock.patch("time.sleep"), pytest.raises(botocore.exceptions.ClientError, match="Invalid ARN"):
         api_gateway_rest_api.update_account_role(fake, ROLE_ARN)
     assert fake.calls == 1
+
+
+# ---------------------------------------------------------------- API keys, usage plan, backend header
+
+KEYS_SECRET = "streamflix-unit-api-keys"
+HEADER_SECRET = "streamflix-unit-origin-verify"
+KEY_VALUES = {"primary": "p" * 40, "secondary": "s" * 40}
+HEADER_VALUE = "H" * 64
+
+
+@pytest.fixture
+def secrets(client):
+    sm = boto3.client("secretsmanager", region_name=REGION)
+    sm.create_secret(Name=KEYS_SECRET, SecretString=json.dumps(KEY_VALUES))
+    sm.create_secret(Name=HEADER_SECRET, SecretString=HEADER_VALUE)
+    return sm
+
+
+def guarded(**extra):
+    return args(
+        routes=["/", "/content", "/{proxy+}"], api_key_required=True, usage_plan_name=NAME, api_keys_secret_id=KEYS_SECRET,
+        backend_header_name="X-Origin-Verify", backend_header_secret_id=HEADER_SECRET, **extra
+    )
+
+
+def aws_usage_plan(client):
+    plans = [plan for plan in client.get_usage_plans()["items"] if plan["name"] == NAME]
+    assert len(plans) <= 1
+    return plans[0] if plans else None
+
+
+def aws_keys(client):
+    return {key["name"]: key for key in client.get_api_keys(includeValues=True)["items"] if key["name"].startswith(NAME + "-")}
+
+
+def test_backend_headers_are_static_quoted_parameters():
+    method = apigw.desired_definition(BACKEND, ["/{proxy+}"], True, {"X-Origin-Verify": "abc"})["/{proxy+}"]
+    assert method["api_key_required"] is True
+    assert method["integration"]["request_parameters"] == {
+        "integration.request.path.proxy": "method.request.path.proxy",
+        "integration.request.header.X-Origin-Verify": "'abc'",
+    }
+
+
+@pytest.mark.parametrize("headers, message", [
+    ({"X Bad": "abc"}, "not an HTTP header name"),
+    ({"X-Origin-Verify": "it's"}, "X-Origin-Verify must be 1 to 128"),
+    ({"X-Origin-Verify": ""}, "X-Origin-Verify must be 1 to 128"),
+    ({"X-Origin-Verify": "a" * 129}, "X-Origin-Verify must be 1 to 128"),
+])
+def test_backend_headers_refused_without_naming_the_value(headers, message):
+    with pytest.raises(ValueError, match=message) as error:
+        apigw.desired_definition(BACKEND, ["/"], backend_headers=headers)
+    assert "it's" not in str(error.value)
+
+
+@pytest.mark.parametrize("current, desired, expected", [
+    ({}, {"a": "v1"}, {"create": ["a"], "replace": [], "enable": [], "delete": []}),
+    ({"a": {"value": "v1", "enabled": True}}, {"a": "v1"}, {"create": [], "replace": [], "enable": [], "delete": []}),
+    ({"a": {"value": "v0", "enabled": True}}, {"a": "v1"}, {"create": [], "replace": ["a"], "enable": [], "delete": []}),
+    ({"a": {"value": "v1", "enabled": False}}, {"a": "v1"}, {"create": [], "replace": [], "enable": ["a"], "delete": []}),
+    ({"a": {"value": "v1", "enabled": True}, "b": {"value": "x"}}, {"a": "v1"},
+     {"create": [], "replace": [], "enable": [], "delete": ["b"]}),
+])
+def test_plan_api_keys(current, desired, expected):
+    assert apigw.plan_api_keys(current, desired) == expected
+
+
+@pytest.mark.parametrize("plan, expected", [
+    ({"throttle": {"burstLimit": 100, "rateLimit": 50.0}, "apiStages": [{"apiId": "a1", "stage": "v1"}]}, []),
+    ({"throttle": {"burstLimit": 10, "rateLimit": 50.0}, "apiStages": [{"apiId": "a1", "stage": "v1"}]},
+     [{"op": "replace", "path": "/throttle/burstLimit", "value": "100"}]),
+    ({"apiStages": [{"apiId": "old", "stage": "v1"}]},
+     [{"op": "replace", "path": "/throttle/burstLimit", "value": "100"},
+      {"op": "replace", "path": "/throttle/rateLimit", "value": "50.0"},
+      {"op": "remove", "path": "/apiStages", "value": "old:v1"},
+      {"op": "add", "path": "/apiStages", "value": "a1:v1"}]),
+])
+def test_usage_plan_patch_operations(plan, expected):
+    assert apigw.usage_plan_patch_operations(plan, 100, 50, "a1:v1") == expected
+
+
+def test_guarded_api_requires_keys_sends_the_header_and_has_a_root_method(client, secrets):
+    result = run_module(api_gateway_rest_api, guarded())
+    api = aws_api(client)
+    definition = aws_definition(client, api["id"])
+    for path in ("/", "/content", "/{proxy+}"):
+        method = definition[path]["ANY"]
+        assert method["apiKeyRequired"] is True, path
+        assert method["methodIntegration"]["requestParameters"]["integration.request.header.X-Origin-Verify"] == "'{0}'".format(HEADER_VALUE)
+    assert definition["/"]["ANY"]["methodIntegration"]["uri"] == BACKEND + "/"
+
+    plan = aws_usage_plan(client)
+    assert plan["throttle"] == {"burstLimit": 5000, "rateLimit": 2000.0}
+    assert plan["apiStages"] == [{"apiId": api["id"], "stage": "prod"}]
+    keys = aws_keys(client)
+    assert {name: key["value"] for name, key in keys.items()} == {NAME + "-primary": "p" * 40, NAME + "-secondary": "s" * 40}
+    assert all(key["enabled"] for key in keys.values())
+    attached = {key["id"] for key in client.get_usage_plan_keys(usagePlanId=plan["id"])["items"]}
+    assert attached == {key["id"] for key in keys.values()}
+    assert result["usage_plan"]["api_keys"] == [NAME + "-primary", NAME + "-secondary"]
+    # No secret value in what the module returns.
+    text = json.dumps(result)
+    assert HEADER_VALUE not in text and "p" * 40 not in text and "s" * 40 not in text
+
+    again = run_module(api_gateway_rest_api, guarded())
+    assert again["changed"] is False, again["changes"]
+    assert run_module(api_gateway_rest_api, guarded(), check_mode=True)["changed"] is False
+
+
+def test_usage_plan_follows_the_stage_throttling_and_a_rotated_key_is_replaced(client, secrets):
+    run_module(api_gateway_rest_api, guarded())
+    old_ids = {name: key["id"] for name, key in aws_keys(client).items()}
+    secrets.put_secret_value(SecretId=KEYS_SECRET, SecretString=json.dumps(dict(KEY_VALUES, secondary="n" * 40)))
+    planned = run_module(api_gateway_rest_api, guarded(throttling_burst_limit=300, throttling_rate_limit=120.5), check_mode=True)
+    assert planned["changed"] is True and aws_usage_plan(client)["throttle"]["burstLimit"] == 5000
+    assert aws_keys(client)[NAME + "-secondary"]["value"] == "s" * 40
+
+    result = run_module(api_gateway_rest_api, guarded(throttling_burst_limit=300, throttling_rate_limit=120.5))
+    assert "replace (value rotated) API key {0}-secondary".format(NAME) in result["changes"]
+    plan = aws_usage_plan(client)
+    assert plan["throttle"] == {"burstLimit": 300, "rateLimit": 120.5}
+    keys = aws_keys(client)
+    assert keys[NAME + "-secondary"]["value"] == "n" * 40 and keys[NAME + "-secondary"]["id"] != old_ids[NAME + "-secondary"]
+    assert keys[NAME + "-primary"]["id"] == old_ids[NAME + "-primary"]
+    attached = {key["id"] for key in client.get_usage_plan_keys(usagePlanId=plan["id"])["items"]}
+    assert attached == {key["id"] for key in keys.values()}
+    assert run_module(api_gateway_rest_api, guarded(throttling_burst_limit=300, throttling_rate_limit=120.5))["changed"] is False
+
+
+def test_absent_removes_usage_plan_and_keys(client, secrets):
+    run_module(api_gateway_rest_api, guarded())
+    planned = run_module(api_gateway_rest_api, {"name": NAME, "usage_plan_name": NAME, "state": "absent"}, check_mode=True)
+    assert planned["changed"] is True and aws_usage_plan(client) is not None
+    result = run_module(api_gateway_rest_api, {"name": NAME, "usage_plan_name": NAME, "state": "absent"})
+    assert result["changed"] is True
+    assert aws_api(client) is None and aws_usage_plan(client) is None and aws_keys(client) == {}
+    assert run_module(api_gateway_rest_api, {"name": NAME, "usage_plan_name": NAME, "state": "absent"})["changed"] is False
+
+
+def test_missing_secret_fails_naming_it(client):
+    message = fail_module(api_gateway_rest_api, guarded())["msg"]
+    assert HEADER_SECRET in message or KEYS_SECRET in message
+    assert aws_api(client) is None
+
+
+def test_check_mode_plans_guarded_api_before_its_secrets_exist(client):
+    result = run_module(api_gateway_rest_api, guarded(), check_mode=True)
+    assert result["changed"] is True and aws_api(client) is None and aws_usage_plan(client) is None
+    assert "create usage plan {0}".format(NAME) in result["changes"]

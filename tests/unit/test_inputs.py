@@ -167,6 +167,10 @@ MALFORMED = [
     pytest.param({"streamflix_api_throttle_burst": -1}, "streamflix_api_throttle_burst", id="api-burst-negative"),
     pytest.param({"streamflix_api_throttle_rate": "fast"}, "streamflix_api_throttle_rate", id="api-rate-string"),
     pytest.param({"streamflix_waf_rate_limit": 5}, "streamflix_waf_rate_limit", id="waf-limit-low"),
+    pytest.param({"streamflix_origin_verify_header": "X Origin"}, "streamflix_origin_verify_header", id="origin-header-space"),
+    pytest.param({"streamflix_certificate_arn": "my-cert"}, "streamflix_certificate_arn", id="certificate-not-an-arn"),
+    pytest.param({"streamflix_certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/abc-1"},
+                 "streamflix_certificate_arn", id="certificate-other-region"),
     pytest.param({"streamflix_alarm_emails": ["ops"]}, "streamflix_alarm_emails", id="email-no-at"),
     pytest.param({"streamflix_alarm_emails": "ops@example.com"}, "streamflix_alarm_emails", id="emails-not-a-list"),
 ]
@@ -198,6 +202,7 @@ def test_valid_baseline_has_no_errors():
         pytest.param({"streamflix_env_suffix": "pr-42-b"}, id="suffix-single-hyphens"),
         pytest.param({"streamflix_env_suffix": "x"}, id="suffix-one-letter"),
         pytest.param({"streamflix_region": "us-gov-west-1"}, id="region-gov"),
+        pytest.param({"streamflix_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b-2c"}, id="certificate-in-region"),
         pytest.param({"streamflix_region": "ap-southeast-2"}, id="region-ap"),
         pytest.param(
             {

@@ -169,3 +169,16 @@ def test_logging_needs_the_account_cloudwatch_role(endpoint):
     )
     assert stage["accessLogSettings"] == {"destinationArn": log_group, "format": "$context.requestId"}
     assert stage["methodSettings"]["*/*"]["loggingLevel"] == "INFO"
+
+
+def test_usage_plan_rate_limit_is_a_double(apigw, name):
+    plan = apigw.create_usage_plan(name=name, throttle={"burstLimit": 10, "rateLimit": 5.0})
+    updated = apigw.update_usage_plan(usagePlanId=plan["id"], patchOperations=[
+        {"op": "replace", "path": "/throttle/rateLimit", "value": "120.5"},
+        {"op": "replace", "path": "/throttle/burstLimit", "value": "200"},
+    ])
+    assert updated["throttle"] == {"burstLimit": 200, "rateLimit": 120.5}
+    assert apigw.get_usage_plan(usagePlanId=plan["id"])["throttle"]["rateLimit"] == 120.5
+    with pytest.raises(ClientError) as excinfo:
+        apigw.update_usage_plan(usagePlanId=plan["id"], patchOperations=[{"op": "replace", "path": "/throttle/rateLimit", "value": "fast"}])
+    assert error_of(excinfo)[0] == "BadRequestException"

@@ -103,3 +103,21 @@ def test_unknown_web_acl_still_fails(waf, apigw, name):
     with pytest.raises(ClientError) as excinfo:
         waf.associate_web_acl(WebACLArn=acl["ARN"].replace(acl["Id"], "00000000-0000-0000-0000-000000000000"), ResourceArn=arn)
     assert code_of(excinfo) == "WAFNonexistentItemException"
+
+
+def test_list_resources_for_web_acl_by_resource_type(client, waf, apigw, vpc):
+    acl = web_acl(waf, "list-" + vpc["id"][-6:])
+    dummy, stage_arn = stage(apigw, "list-api")
+    elbv2 = client("elbv2")
+    alb = elbv2.create_load_balancer(Name="wl-" + vpc["id"][-8:], Subnets=vpc["subnets"][:2])["LoadBalancers"][0]["LoadBalancerArn"]
+    assert waf.list_resources_for_web_acl(WebACLArn=acl["ARN"])["ResourceArns"] == []
+    waf.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=stage_arn)
+    waf.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=alb)
+    # Without a type AWS lists load balancers only.
+    assert waf.list_resources_for_web_acl(WebACLArn=acl["ARN"])["ResourceArns"] == [alb]
+    assert waf.list_resources_for_web_acl(WebACLArn=acl["ARN"], ResourceType="API_GATEWAY")["ResourceArns"] == [stage_arn]
+    waf.disassociate_web_acl(ResourceArn=alb)
+    assert waf.list_resources_for_web_acl(WebACLArn=acl["ARN"])["ResourceArns"] == []
+    with pytest.raises(ClientError) as excinfo:
+        waf.list_resources_for_web_acl(WebACLArn=acl["ARN"].replace(acl["Id"], "00000000-0000-0000-0000-000000000000"))
+    assert code_of(excinfo) == "WAFNonexistentItemException"

@@ -20,6 +20,8 @@
   when ``/*/*/logging/loglevel`` is ERROR/INFO, ``/*/*/logging/dataTrace`` is true or
   ``/accessLogSettings/destinationArn`` is set while the account (UpdateAccount ``/cloudwatchRoleArn``)
   has none.
+- UpdateUsagePlan ``/throttle/rateLimit``: the value is read as an integer, so a rate such as ``120.0`` or ``0.5``
+  fails with HTTP 500. AWS: the rate limit is a double (ThrottleSettings ``rateLimit``).
 
 References: https://docs.aws.amazon.com/apigateway/latest/api/API_Operations.html (TagResource,
 DeleteResource, PutMethod, UpdateStage, MethodSetting, UpdateAccount);
@@ -35,7 +37,7 @@ from urllib.parse import unquote
 from moto.apigateway import urls as apigateway_urls
 from moto.apigateway.exceptions import BadRequestException, ConflictException
 from moto.apigateway.exceptions import NotFoundException as _NotFoundException400
-from moto.apigateway.models import APIGatewayBackend, RestAPI, Stage
+from moto.apigateway.models import APIGatewayBackend, RestAPI, Stage, UsagePlan
 from moto.apigateway.responses import APIGatewayResponse
 
 from . import patch
@@ -204,7 +206,22 @@ def update_stage(self: APIGatewayBackend, function_id: str, stage_name: str, pat
     return update_stage.original(self, function_id, stage_name, patch_operations)
 
 
+def usage_plan_apply_patch_operations(self: UsagePlan, patch_operations) -> None:
+    """The throttle rate limit is a double; moto's int() refuses '120.0'."""
+    rest = []
+    for op in patch_operations or []:
+        if op.get("op") in ("add", "replace") and op.get("path") == "/throttle/rateLimit":
+            try:
+                self.throttle["rateLimit"] = float(op["value"])
+            except (TypeError, ValueError):
+                raise BadRequestException("Invalid rate limit value: {0}".format(op.get("value")))
+        else:
+            rest.append(op)
+    usage_plan_apply_patch_operations.original(self, rest)
+
+
 def apply() -> None:
+    patch(UsagePlan, "apply_patch_operations", usage_plan_apply_patch_operations)
     for route in _ROUTES:
         apigateway_urls.url_paths.setdefault(route, APIGatewayResponse.dispatch)
     patch(APIGatewayResponse, "get_tags", get_tags)

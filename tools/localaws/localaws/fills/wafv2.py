@@ -10,21 +10,26 @@
   names may hold letters, digits, ``-`` and ``_``.
 - DeleteWebACL deletes a web ACL that is still associated with resources. AWS: WAFAssociatedItemException
   ("Before deleting any web ACL, first disassociate it from all resources").
+- ListResourcesForWebACL is not implemented. AWS lists the web ACL's associated resources of one
+  ``ResourceType`` (default ``APPLICATION_LOAD_BALANCER``: so without a type only load balancers are listed);
+  WAFNonexistentItemException for an unknown web ACL.
 - (DeleteRestApi / DeleteStage removing the stage's association is in the apigateway fill, which owns those
   operations.)
 
 References: https://docs.aws.amazon.com/waf/latest/APIReference/API_AssociateWebACL.html,
-API_DeleteWebACL.html, API_DisassociateWebACL.html;
+API_DeleteWebACL.html, API_DisassociateWebACL.html, API_ListResourcesForWebACL.html;
 https://docs.aws.amazon.com/apigateway/latest/api/API_CreateStage.html (stageName).
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 from moto.apigateway.models import apigateway_backends
 from moto.wafv2.exceptions import WAFNonexistentItemException, WAFv2ClientError
 from moto.wafv2.models import WAFV2Backend, make_arn_for_wacl, wafv2_backends
+from moto.wafv2.responses import WAFV2Response
 
 from . import patch
 
@@ -92,7 +97,32 @@ def delete_web_acl(self: WAFV2Backend, name: str, scope: str, _id: str, lock_tok
     return delete_web_acl.original(self, name, scope, _id, lock_token)
 
 
+# ResourceType -> what its ARNs look like (API_ListResourcesForWebACL.html).
+_RESOURCE_TYPES = {
+    "APPLICATION_LOAD_BALANCER": re.compile(r"^arn:[a-z-]+:elasticloadbalancing:[^:]+:[0-9]{12}:loadbalancer/app/"),
+    "API_GATEWAY": re.compile(r"^arn:[a-z-]+:apigateway:"),
+    "APPSYNC": re.compile(r"^arn:[a-z-]+:appsync:"),
+    "COGNITO_USER_POOL": re.compile(r"^arn:[a-z-]+:cognito-idp:"),
+    "APP_RUNNER_SERVICE": re.compile(r"^arn:[a-z-]+:apprunner:"),
+    "VERIFIED_ACCESS_INSTANCE": re.compile(r"^arn:[a-z-]+:ec2:[^:]+:[0-9]{12}:verified-access-instance/"),
+    "AMPLIFY": re.compile(r"^arn:[a-z-]+:amplify:"),
+}
+
+
+def list_resources_for_web_acl(self: WAFV2Response):
+    body = json.loads(self.body)
+    web_acl = self.wafv2_backend.wacls.get(body["WebACLArn"])
+    if web_acl is None:
+        raise WAFNonexistentItemException()
+    pattern = _RESOURCE_TYPES.get(body.get("ResourceType") or "APPLICATION_LOAD_BALANCER")
+    if pattern is None:
+        raise WAFv2ClientError("WAFInvalidParameterException", "The ResourceType is not valid.")
+    arns = [arn for arn in web_acl.associated_resources if pattern.match(arn)]
+    return 200, {"Content-Type": "application/json"}, json.dumps({"ResourceArns": arns})
+
+
 def apply() -> None:
+    patch(WAFV2Response, "list_resources_for_web_acl", list_resources_for_web_acl)
     patch(WAFV2Backend, "associate_web_acl", associate_web_acl)
     patch(WAFV2Backend, "disassociate_web_acl", disassociate_web_acl)
     patch(WAFV2Backend, "delete_web_acl", delete_web_acl)
