@@ -387,17 +387,26 @@ def list_usage_plan_key_ids(client, plan_id):
 # ---------------------------------------------------------------- usage plan and API keys
 
 
+PREVIOUS_KEY_SUFFIX = "-previous"  # the name rotate.yml gives the key of a value it rotated out
+
+
 def api_key_name(usage_plan_name, key):
     """The API key made from entry ``key`` of the API keys secret."""
     return "{0}-{1}".format(usage_plan_name, key)
+
+
+def _rotation_previous(name, desired):
+    return name.endswith(PREVIOUS_KEY_SUFFIX) and name[: -len(PREVIOUS_KEY_SUFFIX)] in desired
 
 
 def plan_api_keys(current, desired):
     """What makes the API keys ``current`` ({name: ApiKey}) hold ``desired`` ({name: value}).
 
     A key whose value differs (the secret was rotated) is replaced: AWS cannot change an API key's value.
+    ``<name>-previous`` keys belong to rotate.yml (api_gateway_api_key_rotation): they keep the previous value working
+    during a rotation's overlap, and the next rotation removes them, so they are never deleted here.
     Returns {"create": [names], "replace": [names], "enable": [names], "delete": [names]}."""
-    plan = {"create": [], "replace": [], "enable": [], "delete": sorted(name for name in current if name not in desired)}
+    plan = {"create": [], "replace": [], "enable": [], "delete": sorted(name for name in current if name not in desired and not _rotation_previous(name, desired))}
     for name in sorted(desired):
         key = current.get(name)
         if key is None:

@@ -84,7 +84,7 @@ def expected_counts(variables: dict) -> dict:
         "flow_logs": 1,
         "kms_keys": 1,
         "kms_aliases": 1,
-        "secrets": 4,  # api keys, Redis AUTH token, app config, the app's database login
+        "secrets": 5,  # api keys, Redis AUTH token, app config, the app's database login, the ALB origin-verify header
         "managed_secrets": 1,  # the Aurora master password, made by RDS (ManageMasterUserPassword)
         "db_clusters": 1,
         "db_instances": 1 + readers,  # the writer and the readers

@@ -776,6 +776,9 @@ def test_backend_headers_refused_without_naming_the_value(headers, message):
     ({"a": {"value": "v1", "enabled": False}}, {"a": "v1"}, {"create": [], "replace": [], "enable": ["a"], "delete": []}),
     ({"a": {"value": "v1", "enabled": True}, "b": {"value": "x"}}, {"a": "v1"},
      {"create": [], "replace": [], "enable": [], "delete": ["b"]}),
+    # rotate.yml's key of the rotated-out value stays for the overlap; one of a key no longer declared goes
+    ({"a": {"value": "v1", "enabled": True}, "a-previous": {"value": "v0"}, "b-previous": {"value": "x"}}, {"a": "v1"},
+     {"create": [], "replace": [], "enable": [], "delete": ["b-previous"]}),
 ])
 def test_plan_api_keys(current, desired, expected):
     assert apigw.plan_api_keys(current, desired) == expected
