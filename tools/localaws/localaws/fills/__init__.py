@@ -6,7 +6,7 @@ and add its name to ``FILLS``. Every fill is listed in tools/localaws/README.md.
 
 import importlib
 
-FILLS = ("apigateway", "application_autoscaling", "cloudwatch", "ec2", "elasticache", "ecs", "efs", "kinesis", "kms", "logs", "rds", "rds_data", "sns", "sqs", "wafv2")
+FILLS = ("apigateway", "application_autoscaling", "cloudwatch", "ec2", "elasticache", "ecs", "efs", "kinesis", "kms", "logs", "rds", "rds_data", "rds_parameter_groups", "sns", "sqs", "wafv2")
 
 _applied: list[str] = []
 
