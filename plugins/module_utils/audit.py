@@ -10,9 +10,7 @@ findings: dicts of ``resource`` (a name or ARN), ``rule`` (a short stable id), `
 
 "As designed" means what the roles make: roles/security/vars/main.yml (security groups, passed in as
 ``expected["security_groups"]``), roles/monitoring (alarm names), and the settings the other roles pass to
-their modules. What the platform does not do on purpose is not a rule here: the VPC flow-log group is not
-under the environment key (the flow-logs service would need the key policy to name it; documented in
-roles/network).
+their modules. What the platform does not do on purpose is not a rule here.
 """
 
 from __future__ import absolute_import, division, print_function
