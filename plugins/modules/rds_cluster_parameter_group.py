@@ -50,7 +50,7 @@ options:
     description: The group's description (fixed at creation).
     type: str
   parameters:
-    description: Parameter names and the values they must have, for example V({"rds.force_ssl": "1"}).
+    description: 'Parameter names and the values they must have, for example V({"rds.force_ssl": "1"}).'
     type: dict
     default: {}
   apply_method:
