@@ -10,9 +10,7 @@ findings: dicts of ``resource`` (a name or ARN), ``rule`` (a short stable id), `
 
 "As designed" means what the roles make: roles/security/vars/main.yml (security groups, passed in as
 ``expected["security_groups"]``), roles/monitoring (alarm names), and the settings the other roles pass to
-their modules. What the platform does not do on purpose is not a rule here: the VPC flow-log group is not
-under the environment key (the flow-logs service would need the key policy to name it; documented in
-roles/network).
+their modules. What the platform does not do on purpose is not a rule here.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -46,8 +44,8 @@ DATA_STORE_PORTS = {"database_sg": 5432, "cache_sg": 6379, "efs_sg": 2049}
 SECURITY_GROUP_KEYS = ("alb_sg", "service_sg", "database_sg", "cache_sg", "efs_sg")
 # The VPC's own group: roles/network strips it of every rule (nothing of ours uses it).
 DEFAULT_SECURITY_GROUP = "default"
-# The log groups under the environment key (the flow-log group is not: see the module docstring).
-ENCRYPTED_LOG_GROUPS = ("app_log_group", "api_access_log_group")
+# The log groups under the environment key (the key is made before the network, so the flow-log group is too).
+ENCRYPTED_LOG_GROUPS = ("flow_logs_log_group", "app_log_group", "api_access_log_group")
 LOG_GROUPS = ("flow_logs_log_group", "app_log_group", "api_access_log_group")
 QUEUES = ("jobs_queue", "jobs_dlq")
 SECRETS = ("api_keys_secret", "redis_auth_secret", "app_config_secret", "db_app_secret")
@@ -92,11 +90,13 @@ def empty_state():
         "security_groups": {},  # name -> DescribeSecurityGroups entry (missing names absent)
         "aurora": None,  # DescribeDBClusters entry
         "aurora_instances": [],  # DescribeDBInstances entries of the cluster
+        "aurora_parameters": {},  # the user-set parameters of the cluster's parameter group, name -> value
         "redis": None,  # DescribeReplicationGroups entry
         "redis_tags": {},
         "efs": None,  # DescribeFileSystems entry (with Tags)
         "efs_backup": None,  # backup policy status (ENABLED ...)
         "efs_mount_targets": [],  # DescribeMountTargets entries, each with "SecurityGroups"
+        "efs_policy": None,  # the file system policy document, None when it has none
         "kinesis": None,  # DescribeStreamSummary
         "kinesis_tags": {},
         "queues": {},  # name -> {"attributes": {...}, "tags": {...}}
@@ -328,6 +328,14 @@ def rule_in_transit(state, expected):
                 "EFS volume {0}: transitEncryption {1}, IAM authorization {2}; expected both ENABLED.".format(
                     volume.get("name"), transit or "DISABLED", iam or "DISABLED"),
             ))
+    cluster = state["aurora"]
+    if cluster:
+        force_ssl = state["aurora_parameters"].get("rds.force_ssl")
+        out.append(finding(names["aurora"], "in-transit", force_ssl == "1",
+                           "Parameter group {0}: rds.force_ssl is {1}; expected 1 (connections without TLS refused).".format(
+                               cluster.get("DBClusterParameterGroup"), force_ssl if force_ssl is not None else "the engine default")))
+    if state["efs"]:
+        out.append(efs_policy_finding(names["efs"], state["efs_policy"]))
     alb = state["alb"]
     if alb and expected["certificate_arn"]:
         listeners = alb["listeners"]
@@ -345,6 +353,24 @@ def rule_in_transit(state, expected):
                 "yes" if https else "no", "yes" if redirects else "no"),
         ))
     return out
+
+
+def efs_policy_finding(name, policy):
+    """The file system policy must exist, deny every request without TLS, and allow no one everything."""
+    statements = (policy or {}).get("Statement") or []
+    statements = statements if isinstance(statements, list) else [statements]
+
+    def condition(statement):
+        return ((statement.get("Condition") or {}).get("Bool") or {}).get("aws:SecureTransport")
+
+    denies_plain = any(s.get("Effect") == "Deny" and str(condition(s)).lower() == "false" for s in statements)
+    open_allows = [s for s in statements if s.get("Effect") == "Allow" and s.get("Principal") in ("*", {"AWS": "*"})]
+    ok = policy is not None and denies_plain and not open_allows
+    detail = ("No file system policy: any client that reaches a mount target has full access; re-run site.yml."
+              if policy is None else
+              "Denies requests without TLS: {0}; allows every principal: {1}; expected a TLS Deny and only named principals.".format(
+                  "yes" if denies_plain else "no", "yes" if open_allows else "no"))
+    return finding(name, "in-transit", ok, detail)
 
 
 def rule_multi_az(state, expected):

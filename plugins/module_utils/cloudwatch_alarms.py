@@ -53,9 +53,12 @@ DESCRIBE_PAGE = 100  # DescribeAlarms MaxRecords: 1-100
 DEFINITION_FIELDS = (
     "description", "namespace", "metric_name", "dimensions", "statistic", "extended_statistic", "unit", "period",
     "evaluation_periods", "datapoints_to_alarm", "comparison_operator", "threshold", "treat_missing_data",
-    "actions_enabled", "alarm_actions", "ok_actions", "insufficient_data_actions",
+    "actions_enabled", "alarm_actions", "ok_actions", "insufficient_data_actions", "metrics",
 )
 REQUIRED_FIELDS = ("namespace", "metric_name", "period", "evaluation_periods", "comparison_operator", "threshold")
+# With metric math (metrics), the alarm watches the expression that returns data: these single-metric fields go.
+SINGLE_METRIC_FIELDS = ("namespace", "metric_name", "statistic", "extended_statistic", "period", "unit")
+METRIC_ID = re.compile(r"^[a-z][a-zA-Z0-9_]{0,254}$")
 ACTION_FIELDS = ("alarm_actions", "ok_actions", "insufficient_data_actions")
 
 
@@ -86,6 +89,10 @@ def alarm_problems(alarm, state="present"):
     if state != "present":
         return problems
 
+    if alarm.get("metrics"):
+        problems.extend(metrics_problems(label, alarm))
+        alarm = dict(alarm, **dict((field, None) for field in SINGLE_METRIC_FIELDS))
+        alarm.update(namespace="-", metric_name="-", statistic="Maximum", period=metrics_period(alarm["metrics"]))
     for field in REQUIRED_FIELDS:
         if alarm.get(field) is None:
             problem(field, "is required when state=present")
@@ -170,6 +177,103 @@ def alarm_problems(alarm, state="present"):
     return problems
 
 
+def metrics_period(metrics):
+    """The period of the metric math's metrics (their longest), for the evaluation-time checks."""
+    periods = [m.get("period") for m in metrics if m.get("period")]
+    return max(periods) if periods else 60
+
+
+def metrics_problems(label, alarm):
+    """What is wrong with an alarm's metric math (PutMetricAlarm Metrics: each item an expression or a metric,
+    ids unique and starting with a lower-case letter, exactly one item returning data)."""
+    problems = []
+    for field in SINGLE_METRIC_FIELDS:
+        if alarm.get(field) is not None:
+            problems.append("{0}: {1} must not be given with metrics (each metric carries its own)".format(label, field))
+    if alarm.get("dimensions"):
+        problems.append("{0}: dimensions must not be given with metrics (each metric carries its own)".format(label))
+    ids = [m.get("id") for m in alarm["metrics"]]
+    for metric in alarm["metrics"]:
+        what = "{0}: metrics[{1!r}]".format(label, metric.get("id"))
+        if not isinstance(metric.get("id"), str) or not METRIC_ID.match(metric["id"]):
+            problems.append("{0}: id must start with a lower-case letter, then letters, digits or _ (up to 255)".format(what))
+        has_metric = any(metric.get(k) is not None for k in ("namespace", "metric_name", "stat"))
+        if bool(metric.get("expression")) == has_metric:
+            problems.append("{0}: give either expression or namespace, metric_name, stat and period".format(what))
+        elif has_metric and any(metric.get(k) is None for k in ("namespace", "metric_name", "stat", "period")):
+            problems.append("{0}: a metric needs namespace, metric_name, stat and period".format(what))
+        if has_metric and metric.get("period") is not None and not (metric["period"] in (10, 20, 30) or (metric["period"] >= 60 and metric["period"] % 60 == 0)):
+            problems.append("{0}: period must be 10, 20, 30 or a multiple of 60 seconds; got {1}".format(what, metric["period"]))
+    if len(set(ids)) != len(ids):
+        problems.append("{0}: metrics ids must be unique".format(label))
+    returning = [m for m in alarm["metrics"] if metric_returns_data(m)]
+    if len(returning) != 1:
+        problems.append("{0}: exactly one of metrics must have return_data true (the one the alarm watches); got {1}".format(label, len(returning)))
+    return problems
+
+
+def metric_returns_data(metric):
+    return True if metric.get("return_data") is None else bool(metric["return_data"])
+
+
+def desired_metrics(metrics):
+    """Declared metric math as the normalized view, by id."""
+    views = []
+    for m in metrics or []:
+        views.append({
+            "id": m.get("id"),
+            "expression": m.get("expression"),
+            "label": m.get("label"),
+            "return_data": metric_returns_data(m),
+            "namespace": m.get("namespace"),
+            "metric_name": m.get("metric_name"),
+            "dimensions": dict((str(k), str(v)) for k, v in (m.get("dimensions") or {}).items()),
+            "stat": m.get("stat"),
+            "period": m.get("period"),
+        })
+    return sorted(views, key=lambda v: v["id"] or "")
+
+
+def current_metrics(queries):
+    """DescribeAlarms Metrics (MetricDataQuery) as the normalized view, by id."""
+    views = []
+    for q in queries or []:
+        stat = q.get("MetricStat") or {}
+        metric = stat.get("Metric") or {}
+        views.append({
+            "id": q.get("Id"),
+            "expression": q.get("Expression"),
+            "label": q.get("Label"),
+            "return_data": q.get("ReturnData", True),
+            "namespace": metric.get("Namespace"),
+            "metric_name": metric.get("MetricName"),
+            "dimensions": dict((d["Name"], d["Value"]) for d in metric.get("Dimensions") or []),
+            "stat": stat.get("Stat"),
+            "period": stat.get("Period") if stat else q.get("Period"),
+        })
+    return sorted(views, key=lambda v: v["id"] or "")
+
+
+def metrics_request(metrics):
+    """PutMetricAlarm Metrics from the normalized view."""
+    queries = []
+    for m in metrics:
+        query = {"Id": m["id"], "ReturnData": m["return_data"]}
+        if m["label"]:
+            query["Label"] = m["label"]
+        if m["expression"]:
+            query["Expression"] = m["expression"]
+        else:
+            dimensions = [{"Name": k, "Value": m["dimensions"][k]} for k in sorted(m["dimensions"])]
+            query["MetricStat"] = {
+                "Metric": {"Namespace": m["namespace"], "MetricName": m["metric_name"], "Dimensions": dimensions},
+                "Period": m["period"],
+                "Stat": m["stat"],
+            }
+        queries.append(query)
+    return queries
+
+
 def tag_problems(tags):
     """What is wrong with the tags (TagResource: up to 50, keys 1-128, values 0-256, no aws: prefix)."""
     if not tags:
@@ -233,6 +337,7 @@ def desired_alarm(alarm):
         "alarm_actions": sorted(set(alarm.get("alarm_actions") or [])),
         "ok_actions": sorted(set(alarm.get("ok_actions") or [])),
         "insufficient_data_actions": sorted(set(alarm.get("insufficient_data_actions") or [])),
+        "metrics": desired_metrics(alarm.get("metrics")),
     }
 
 
@@ -258,6 +363,7 @@ def current_alarm(metric_alarm):
         "alarm_actions": sorted(set(metric_alarm.get("AlarmActions") or [])),
         "ok_actions": sorted(set(metric_alarm.get("OKActions") or [])),
         "insufficient_data_actions": sorted(set(metric_alarm.get("InsufficientDataActions") or [])),
+        "metrics": current_metrics(metric_alarm.get("Metrics")),
     }
 
 
@@ -307,16 +413,23 @@ def put_request(name, definition, tags=None):
         "AlarmActions": definition["alarm_actions"],
         "OKActions": definition["ok_actions"],
         "InsufficientDataActions": definition["insufficient_data_actions"],
-        "Namespace": definition["namespace"],
-        "MetricName": definition["metric_name"],
-        "Dimensions": [{"Name": key, "Value": definition["dimensions"][key]} for key in sorted(definition["dimensions"])],
-        "Period": definition["period"],
         "EvaluationPeriods": definition["evaluation_periods"],
         "DatapointsToAlarm": definition["datapoints_to_alarm"],
         "Threshold": definition["threshold"],
         "ComparisonOperator": definition["comparison_operator"],
         "TreatMissingData": definition["treat_missing_data"],
     }
+    if definition.get("metrics"):
+        request["Metrics"] = metrics_request(definition["metrics"])
+        if tags:
+            request["Tags"] = ansible_dict_to_boto3_tag_list(tags)
+        return request
+    request.update(
+        Namespace=definition["namespace"],
+        MetricName=definition["metric_name"],
+        Dimensions=[{"Name": key, "Value": definition["dimensions"][key]} for key in sorted(definition["dimensions"])],
+        Period=definition["period"],
+    )
     if definition["statistic"] is not None:
         request["Statistic"] = definition["statistic"]
     else:

@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -210,6 +212,33 @@ def delete_file_system(client, file_system_id):
         client.delete_file_system(FileSystemId=file_system_id)
     except client.exceptions.FileSystemNotFound:
         pass  # gone meanwhile: the goal is met
+
+
+# ---------------------------------------------------------------- file system policy
+
+
+@efs_retry
+def describe_file_system_policy(client, file_system_id):
+    """The file system's policy as a dict, or None when it has none."""
+    try:
+        return json.loads(client.describe_file_system_policy(FileSystemId=file_system_id)["Policy"])
+    except client.exceptions.PolicyNotFound:
+        return None
+
+
+@efs_retry
+def put_file_system_policy(client, file_system_id, policy, bypass_lockout_check):
+    client.put_file_system_policy(
+        FileSystemId=file_system_id, Policy=json.dumps(policy, sort_keys=True), BypassPolicyLockoutSafetyCheck=bypass_lockout_check
+    )
+
+
+@efs_retry
+def delete_file_system_policy(client, file_system_id):
+    try:
+        client.delete_file_system_policy(FileSystemId=file_system_id)
+    except client.exceptions.FileSystemNotFound:
+        pass  # gone with its file system: the goal is met
 
 
 # ---------------------------------------------------------------- tags (file systems and access points)

@@ -38,6 +38,7 @@ MODIFIABLE = (
     ("enabled_cloudwatch_logs_exports", None),
     ("deletion_protection", "DeletionProtection"),
     ("copy_tags_to_snapshot", "CopyTagsToSnapshot"),
+    ("db_cluster_parameter_group_name", "DBClusterParameterGroupName"),
 )
 CLUSTER_FAILED = ["deleting", "failed", "inaccessible-encryption-credentials", "migration-failed"]
 INSTANCE_FAILED = [
@@ -188,6 +189,11 @@ def cluster_view(cluster, instances, subnet_group, tags):
         "deletion_protection": cluster.get("DeletionProtection", False),
         "copy_tags_to_snapshot": cluster.get("CopyTagsToSnapshot", False),
         "http_endpoint_enabled": cluster.get("HttpEndpointEnabled", False),
+        "db_cluster_parameter_group_name": cluster.get("DBClusterParameterGroup"),
+        # Static parameters of a new or changed group wait for these instances' next reboot.
+        "pending_reboot": sorted(
+            m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", []) if m.get("DBClusterParameterGroupStatus") == "pending-reboot"
+        ),
         "tags": tags if tags is not None else boto3_tag_list_to_ansible_dict(cluster.get("TagList", [])),
         "instances": sorted(views, key=_instance_sort_key(identifier)),
     }
@@ -199,6 +205,7 @@ def desired_settings(params):
     windows = {name: params[name].lower() if params.get(name) else None for name in ("preferred_backup_window", "preferred_maintenance_window")}
     logs = params.get("enable_cloudwatch_logs_exports")
     groups = params.get("vpc_security_group_ids")
+    parameter_group = params.get("db_cluster_parameter_group_name")
     return dict(
         windows,
         identifier=params["cluster_identifier"],
@@ -219,6 +226,7 @@ def desired_settings(params):
         deletion_protection=params.get("deletion_protection"),
         copy_tags_to_snapshot=params.get("copy_tags_to_snapshot"),
         http_endpoint_enabled=params.get("enable_http_endpoint"),
+        db_cluster_parameter_group_name=parameter_group.lower() if parameter_group else None,
         tags=params.get("tags"),
         reader_count=params.get("reader_count"),
         availability_zones=params.get("availability_zones") or [],
@@ -453,6 +461,7 @@ def create_cluster_request(desired, subnet_group_name):
         ("deletion_protection", "DeletionProtection"),
         ("copy_tags_to_snapshot", "CopyTagsToSnapshot"),
         ("http_endpoint_enabled", "EnableHttpEndpoint"),
+        ("db_cluster_parameter_group_name", "DBClusterParameterGroupName"),
     )
     for name, parameter in optional:
         if desired.get(name) is not None:
@@ -577,3 +586,82 @@ def wait_for(client, waiter_name, timeout, **params):
     client = getattr(client, "client", client)  # the waiter needs the plain client, not amazon.aws's retrying wrapper
     config = custom_waiter_config(max(int(timeout), 1), default_pause=15)
     RdsWaiterFactory().get_waiter(client, waiter_name).wait(WaiterConfig=config, **params)
+
+
+# ---------------------------------------------------------------- DB cluster parameter groups
+
+# DBClusterParameterGroupName: 1-255 letters, digits or hyphens; a letter first; no trailing or double hyphen.
+PARAMETER_GROUP_PATTERN = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)\Z")
+# ModifyDBClusterParameterGroup takes at most 20 parameters per call (API reference).
+PARAMETERS_PER_CALL = 20
+
+
+def parameter_changes(current, desired):
+    """{name: value} of the ``desired`` parameters whose value differs from ``current`` (both {name: str})."""
+    return {name: value for name, value in sorted(desired.items()) if current.get(name) != value}
+
+
+def parameter_group_view(group, parameters, tags):
+    """The module's view of a DescribeDBClusterParameterGroups entry, its user-set parameters and its tags."""
+    if not group:
+        return {}
+    return {
+        "name": group["DBClusterParameterGroupName"],
+        "arn": group.get("DBClusterParameterGroupArn"),
+        "family": group.get("DBParameterGroupFamily"),
+        "description": group.get("Description"),
+        "parameters": parameters,
+        "tags": tags,
+    }
+
+
+@AWSRetry.jittered_backoff()
+def engine_family(client, engine, engine_version):
+    """The DBParameterGroupFamily of ``engine`` ``engine_version`` (DescribeDBEngineVersions), or None when AWS has no such version."""
+    versions = client.describe_db_engine_versions(Engine=engine, EngineVersion=engine_version)["DBEngineVersions"]
+    return versions[0]["DBParameterGroupFamily"] if versions else None
+
+
+@AWSRetry.jittered_backoff()
+def describe_parameter_group(client, name):
+    try:
+        return client.describe_db_cluster_parameter_groups(DBClusterParameterGroupName=name)["DBClusterParameterGroups"][0]
+    except client.exceptions.DBParameterGroupNotFoundFault:
+        return None
+
+
+@AWSRetry.jittered_backoff()
+def user_parameters(client, name):
+    """{name: value} of the parameters set in the group (Source=user); the engine defaults are not listed."""
+    paginator = client.get_paginator("describe_db_cluster_parameters")
+    parameters = paginator.paginate(DBClusterParameterGroupName=name, Source="user").build_full_result()["Parameters"]
+    return {p["ParameterName"]: p.get("ParameterValue") for p in parameters}
+
+
+@AWSRetry.jittered_backoff()
+def create_parameter_group(client, name, family, description, tags):
+    return client.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName=name,
+        DBParameterGroupFamily=family,
+        Description=description,
+        Tags=[{"Key": k, "Value": v} for k, v in sorted((tags or {}).items())],
+    )["DBClusterParameterGroup"]
+
+
+@AWSRetry.jittered_backoff()
+def modify_parameters(client, name, values, apply_method):
+    items = sorted(values.items())
+    for start in range(0, len(items), PARAMETERS_PER_CALL):
+        chunk = items[start:start + PARAMETERS_PER_CALL]
+        client.modify_db_cluster_parameter_group(
+            DBClusterParameterGroupName=name,
+            Parameters=[{"ParameterName": k, "ParameterValue": v, "ApplyMethod": apply_method} for k, v in chunk],
+        )
+
+
+@AWSRetry.jittered_backoff()
+def delete_parameter_group(client, name):
+    try:
+        client.delete_db_cluster_parameter_group(DBClusterParameterGroupName=name)
+    except client.exceptions.DBParameterGroupNotFoundFault:
+        pass  # gone meanwhile: the goal is met

@@ -143,6 +143,14 @@ options:
   enable_http_endpoint:
     description: Whether the RDS Data API (the HTTP endpoint) is enabled.
     type: bool
+  db_cluster_parameter_group_name:
+    description:
+      - The DB cluster parameter group of the cluster (its family must match the engine version). Omitted, AWS uses
+        the default group at creation and the group is left alone afterwards.
+      - A different group is applied in place (C(ModifyDBCluster), C(ApplyImmediately)); its dynamic parameters take
+        effect at once. Instances that AWS reports as C(pending-reboot) for the cluster parameter group (static
+        parameters) are listed in RV(pending_reboot) with a warning; the module does not reboot them.
+    type: str
   skip_final_snapshot:
     description: With O(state=absent), delete without a final snapshot. Either this or O(final_snapshot_identifier) is required.
     type: bool
@@ -302,6 +310,13 @@ cluster:
     http_endpoint_enabled:
       description: Whether the Data API is enabled.
       type: bool
+    db_cluster_parameter_group_name:
+      description: The cluster's DB cluster parameter group.
+      type: str
+    pending_reboot:
+      description: The instances AWS reports as C(pending-reboot) for the cluster parameter group.
+      type: list
+      elements: str
     tags:
       description: The cluster's tags.
       type: dict
@@ -336,6 +351,11 @@ final_snapshot_identifier:
   returned: always
   type: str
   sample: streamflix-db-prod-final-20250101120000
+pending_reboot:
+  description: The instances AWS reports as C(pending-reboot) for the cluster parameter group (after the change).
+  returned: always
+  type: list
+  elements: str
 changes:
   description: What the module changed (or, in check mode, would change), in order.
   returned: always
@@ -489,6 +509,8 @@ def projected_new_cluster(desired):
         "deletion_protection": bool(desired["deletion_protection"]),
         "copy_tags_to_snapshot": bool(desired["copy_tags_to_snapshot"]),
         "http_endpoint_enabled": bool(desired["http_endpoint_enabled"]),
+        "db_cluster_parameter_group_name": desired["db_cluster_parameter_group_name"],
+        "pending_reboot": [],
         "tags": desired["tags"] or {},
         "instances": [],
     }
@@ -679,6 +701,7 @@ def main():
         deletion_protection=dict(type="bool"),
         copy_tags_to_snapshot=dict(type="bool"),
         enable_http_endpoint=dict(type="bool"),
+        db_cluster_parameter_group_name=dict(type="str"),
         skip_final_snapshot=dict(type="bool", default=False),
         final_snapshot_identifier=dict(type="str"),
         wait=dict(type="bool", default=True),
@@ -703,8 +726,15 @@ def main():
     else:
         changed, before, after = ensure_present(run, resolve_keys(module, params))
 
+    pending_reboot = after.get("pending_reboot") or []
+    if pending_reboot:
+        module.warn(
+            "Instances {0} of cluster {1} wait for a reboot to apply static parameters of the cluster parameter group "
+            "{2}; reboot them (readers first) in a maintenance window.".format(", ".join(pending_reboot), params["cluster_identifier"], after.get("db_cluster_parameter_group_name"))
+        )
     module.exit_json(
         changed=changed,
+        pending_reboot=pending_reboot,
         cluster=after,
         changes=run.changes,
         final_snapshot_identifier=run.final_snapshot,

@@ -60,11 +60,49 @@ options:
         description: The alarm description, up to 1024 characters.
         type: str
       namespace:
-        description: The metric's namespace, for example C(AWS/SQS). Required when O(state=present).
+        description: The metric's namespace, for example C(AWS/SQS). Required when O(state=present), unless O(alarms[].metrics).
         type: str
       metric_name:
-        description: The metric's name. Required when O(state=present).
+        description: The metric's name. Required when O(state=present), unless O(alarms[].metrics).
         type: str
+      metrics:
+        description:
+          - Metric math instead of one metric (PutMetricAlarm C(Metrics)), for example the maximum over several
+            instances, C(MAX([m1, m2])). Then O(alarms[].namespace), O(alarms[].metric_name), O(alarms[].dimensions),
+            O(alarms[].statistic), O(alarms[].extended_statistic), O(alarms[].period) and O(alarms[].unit) are not given.
+          - Each item is an expression or a metric; exactly one returns data (the one the alarm watches).
+        type: list
+        elements: dict
+        suboptions:
+          id:
+            description: The item's id, a lower-case letter first, then letters, digits or C(_).
+            type: str
+            required: true
+          expression:
+            description: A metric math expression over the other items' ids, for example C(MAX([m1, m2])).
+            type: str
+          label:
+            description: A label for the item.
+            type: str
+          return_data:
+            description: Whether the alarm watches this item; V(true) for exactly one item. Omitted, V(true).
+            type: bool
+          namespace:
+            description: A metric's namespace.
+            type: str
+          metric_name:
+            description: A metric's name.
+            type: str
+          dimensions:
+            description: A metric's dimensions, name to value.
+            type: dict
+            default: {}
+          stat:
+            description: A metric's statistic, for example V(Maximum).
+            type: str
+          period:
+            description: A metric's period in seconds (10, 20, 30 or a multiple of 60).
+            type: int
       dimensions:
         description: The metric's dimensions, name to value (up to 30).
         type: dict
@@ -440,6 +478,21 @@ def main():
         insufficient_data_actions=dict(type="list", elements="str", default=[]),
         actions_enabled=dict(type="bool", default=True),
         unit=dict(type="str"),
+        metrics=dict(
+            type="list",
+            elements="dict",
+            options=dict(
+                id=dict(type="str", required=True),
+                expression=dict(type="str"),
+                label=dict(type="str"),
+                return_data=dict(type="bool"),
+                namespace=dict(type="str"),
+                metric_name=dict(type="str"),
+                dimensions=dict(type="dict", default={}),
+                stat=dict(type="str"),
+                period=dict(type="int"),
+            ),
+        ),
     )
     module = AnsibleAWSModule(
         argument_spec=dict(

@@ -200,6 +200,9 @@ def read_data_stores(module, names, state):
     state["aurora"] = rds.describe_cluster(client, names["aurora"])
     if state["aurora"]:
         state["aurora_instances"] = rds.describe_cluster_instances(client, names["aurora"])
+        group = state["aurora"].get("DBClusterParameterGroup")
+        # A default group cannot have user-set parameters (and cannot be modified).
+        state["aurora_parameters"] = rds.user_parameters(client, group) if group and not group.startswith("default.") else {}
 
     client = module.client("elasticache", retry_decorator=AWSRetry.jittered_backoff())
     state["redis"] = elasticache.describe_group(client, names["redis"])
@@ -216,6 +219,7 @@ def read_data_stores(module, names, state):
     if state["efs"]:
         file_system_id = state["efs"]["FileSystemId"]
         state["efs_backup"] = efs.describe_backup_status(client, file_system_id)
+        state["efs_policy"] = efs.describe_file_system_policy(client, file_system_id)
         state["efs_mount_targets"] = [
             dict(mount_target, SecurityGroups=efs.describe_mount_target_security_groups(client, mount_target["MountTargetId"]))
             for mount_target in efs.describe_mount_targets(client, file_system_id)

@@ -338,7 +338,30 @@ def snapshot(aws, suffix: str) -> dict:
         group["tags"] = logs.list_tags_for_resource(resourceArn=group["logGroupArn"]).get("tags", {})
         group.pop("storedBytes", None)
         log_groups[group["logGroupName"]] = group
+    # The groups other services name: the Aurora cluster's export group, and the API stage's execution group
+    # (named by the API id, so it is found by its Environment tag).
+    for prefix in ("/aws/rds/cluster/{0}-aurora-{1}/".format(PROJECT, suffix), "API-Gateway-Execution-Logs_"):
+        for group in _pages(logs, "describe_log_groups", "logGroups", logGroupNamePrefix=prefix):
+            group = dict(group)
+            group["tags"] = logs.list_tags_for_resource(resourceArn=group["logGroupArn"]).get("tags", {})
+            group.pop("storedBytes", None)
+            if prefix.startswith("/aws/rds/") or group["tags"].get("Environment") == suffix:
+                log_groups[group["logGroupName"]] = group
     state["log_groups"] = log_groups
+    rds = aws("rds")
+    parameter_group_name = re.compile(r"^{0}-aurora-{1}-pg[0-9]+$".format(PROJECT, re.escape(suffix)))
+    state["db_cluster_parameter_groups"] = {
+        group["DBClusterParameterGroupName"]: dict(
+            group,
+            Parameters={
+                p["ParameterName"]: p.get("ParameterValue")
+                for p in _pages(rds, "describe_db_cluster_parameters", "Parameters",
+                                DBClusterParameterGroupName=group["DBClusterParameterGroupName"], Source="user")
+            },
+        )
+        for group in _pages(rds, "describe_db_cluster_parameter_groups", "DBClusterParameterGroups")
+        if parameter_group_name.match(group["DBClusterParameterGroupName"])
+    }
     role_name = re.compile(r"^{0}-[a-z0-9-]+-{1}$".format(PROJECT, re.escape(suffix)))
     roles = {}
     for role in _pages(iam, "list_roles", "Roles"):
@@ -447,4 +470,8 @@ def global_counts(aws) -> dict:
         "s3_buckets": sorted(bucket["Name"] for bucket in aws("s3").list_buckets()["Buckets"]),
         "usage_plans": sorted(plan["id"] for plan in _pages(aws("apigateway"), "get_usage_plans", "items")),
         "api_keys": sorted(key["id"] for key in _pages(aws("apigateway"), "get_api_keys", "items")),
+        "db_cluster_parameter_groups": sorted(
+            group["DBClusterParameterGroupName"]
+            for group in _pages(aws("rds"), "describe_db_cluster_parameter_groups", "DBClusterParameterGroups")
+        ),
     }

@@ -113,9 +113,9 @@ def expected_counts(variables: dict) -> dict:
         "scaling_alarms": 2 * 3,  # AlarmHigh and AlarmLow of each target tracking policy
         "dashboards": 1,
         "sns_topics": 1,
-        "iam_roles": 4,  # flow logs, task execution, task, API Gateway logs
-        # flow logs, app, API access, API execution logs
-        "log_groups": 4,
+        "iam_roles": 4,  # flow logs, task execution, task, the account's shared API Gateway logs role
+        # flow logs, app, API access, API execution logs, the Aurora PostgreSQL export
+        "log_groups": 5,
     }
 
 

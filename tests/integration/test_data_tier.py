@@ -445,6 +445,88 @@ def test_outputs_file_says_where_everything_is(environment, aws, outputs_dir):
             assert str(part) not in text
 
 
+# ------------------------------------------------------------------------- TLS, policies, log groups (issue 9)
+
+ACCOUNT = "123456789012"  # moto's account
+SHARED_API_LOGS_ROLE = "streamflix-apigw-cloudwatch"
+
+
+def test_aurora_requires_tls_through_its_own_parameter_group(environment, aws):
+    rds, suffix = aws("rds"), environment["suffix"]
+    name = "streamflix-aurora-{0}-pg16".format(suffix)
+    cluster = rds.describe_db_clusters(DBClusterIdentifier=names(suffix)["aurora"])["DBClusters"][0]
+    assert cluster["DBClusterParameterGroup"] == name
+    [group] = rds.describe_db_cluster_parameter_groups(DBClusterParameterGroupName=name)["DBClusterParameterGroups"]
+    family = rds.describe_db_engine_versions(Engine="aurora-postgresql", EngineVersion=cluster["EngineVersion"])["DBEngineVersions"][0]
+    assert group["DBParameterGroupFamily"] == family["DBParameterGroupFamily"] == "aurora-postgresql16"
+    parameters = rds.describe_db_cluster_parameters(DBClusterParameterGroupName=name, Source="user")["Parameters"]
+    assert {p["ParameterName"]: p["ParameterValue"] for p in parameters} == {"rds.force_ssl": "1"}
+
+
+def test_efs_mounts_only_through_the_access_point_by_the_task_role_over_tls(environment, aws):
+    efs, suffix = aws("efs"), environment["suffix"]
+    file_system = environment["state"]["file_system"]
+    [access_point] = environment["state"]["access_points"]
+    policy = json.loads(efs.describe_file_system_policy(FileSystemId=file_system["FileSystemId"])["Policy"])
+    allows = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    denies = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+    task_role = aws("iam").get_role(RoleName="streamflix-task-" + suffix)["Role"]["Arn"]
+    assert [s["Principal"] for s in allows] == [{"AWS": task_role}]
+    assert sorted(allows[0]["Action"]) == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    assert allows[0]["Resource"] == file_system["FileSystemArn"]
+    assert allows[0]["Condition"] == {
+        "StringEquals": {"elasticfilesystem:AccessPointArn": access_point["AccessPointArn"]},
+        "Bool": {"aws:SecureTransport": "true"},
+    }
+    assert [(s["Action"], s["Condition"]) for s in denies] == [("*", {"Bool": {"aws:SecureTransport": "false"}})]
+
+
+def test_every_log_group_of_the_data_and_edge_tiers_is_under_our_key_with_retention(environment, aws):
+    logs, suffix = aws("logs"), environment["suffix"]
+    api_id = environment["state"]["api"]["id"]
+    wanted = [
+        "/streamflix/{0}/vpc-flow-logs".format(suffix),
+        "/streamflix/{0}/app".format(suffix),
+        "/streamflix/{0}/api-access".format(suffix),
+        "API-Gateway-Execution-Logs_{0}/v1".format(api_id),
+        "/aws/rds/cluster/streamflix-aurora-{0}/postgresql".format(suffix),
+    ]
+    for name in wanted:
+        [group] = [g for g in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"] if g["logGroupName"] == name]
+        assert group.get("kmsKeyId") == environment["key_arn"], name
+        assert group.get("retentionInDays") == 7, name
+
+
+def test_api_gateway_writes_logs_through_one_shared_role_trusted_for_this_account_only(environment, aws):
+    iam, suffix = aws("iam"), environment["suffix"]
+    role = iam.get_role(RoleName=SHARED_API_LOGS_ROLE)["Role"]
+    [statement] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+    assert statement["Condition"]["ArnLike"]["aws:SourceArn"].startswith("arn:aws:apigateway:")
+    assert "Environment" not in {t["Key"] for t in role.get("Tags", [])}
+    assert aws("apigateway").get_account()["cloudwatchRoleArn"] == role["Arn"]
+    assert "streamflix-apigw-logs-" + suffix not in {r["RoleName"] for r in iam.list_roles()["Roles"]}
+
+
+def acu_alarm_instances(aws, suffix):
+    [alarm] = aws("cloudwatch").describe_alarms(AlarmNames=["streamflix-{0}-aurora-acu-high".format(suffix)])["MetricAlarms"]
+    queries = {q["Id"]: q for q in alarm["Metrics"]}
+    [watched] = [q for q in queries.values() if q.get("ReturnData", True)]
+    instances = sorted(q["MetricStat"]["Metric"]["Dimensions"][0]["Value"] for q in queries.values() if "MetricStat" in q)
+    for query in queries.values():
+        if "MetricStat" in query:
+            assert query["MetricStat"]["Metric"]["MetricName"] == "ACUUtilization" and query["MetricStat"]["Stat"] == "Maximum"
+            assert query["MetricStat"]["Metric"]["Dimensions"][0]["Name"] == "DBInstanceIdentifier"
+    assert watched["Expression"] == "MAX([{0}])".format(", ".join(sorted(i for i in queries if i != watched["Id"])))
+    return instances
+
+
+def test_acu_alarm_watches_the_busiest_instance(environment, aws):
+    members = sorted(m["DBInstanceIdentifier"] for m in environment["state"]["cluster"]["DBClusterMembers"])
+    assert acu_alarm_instances(aws, environment["suffix"]) == members
+
+
 def test_inventory_changes_apply_in_place(environment, playbook, aws):
     suffix, before = environment["suffix"], environment["state"]
     aws("ecs").update_service(cluster="streamflix-cluster-" + suffix, service="streamflix-service-" + suffix, desiredCount=HAND_SET_DESIRED_COUNT)
@@ -591,6 +673,13 @@ def test_rotate_replaces_api_keys_and_redis_token_with_overlap(environment, play
                                        AuthToken=sm.get_secret_value(SecretId=names["redis"])["SecretString"], AuthTokenUpdateStrategy="SET")
 
 
+def test_acu_alarm_follows_the_readers_added_in_place(environment, aws):
+    cluster = aws("rds").describe_db_clusters(DBClusterIdentifier=names(environment["suffix"])["aurora"])["DBClusters"][0]
+    members = sorted(m["DBInstanceIdentifier"] for m in cluster["DBClusterMembers"])
+    assert len(members) == 3
+    assert acu_alarm_instances(aws, environment["suffix"]) == members
+
+
 def test_teardown_leaves_no_data_tier(environment, playbook, aws, take_snapshot):
     suffix = environment["suffix"]
     assert_succeeded(playbook("teardown", suffix))
@@ -602,3 +691,5 @@ def test_teardown_leaves_no_data_tier(environment, playbook, aws, take_snapshot)
     state = take_snapshot(suffix)
     assert is_empty(state), leftovers(state)
     assert state["s3_buckets"] == {} and state["usage_plans"] == {} and state["api_keys"] == {}
+    # The one expected remainder: the account's shared API Gateway logs role (other environments log through it).
+    assert aws("iam").get_role(RoleName=SHARED_API_LOGS_ROLE)["Role"]["RoleName"] == SHARED_API_LOGS_ROLE

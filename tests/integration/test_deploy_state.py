@@ -241,8 +241,53 @@ def test_kms_key_policy_has_the_account_root_and_the_logs_service(kms_key):
     actions = set(as_list(logs[0]["Action"]))
     assert actions & {"kms:Encrypt*", "kms:Encrypt"} and actions & {"kms:GenerateDataKey*", "kms:GenerateDataKey"}
     for statement in statements:
-        if statement.get("Principal") in ("*", {"AWS": "*"}):
+        if statement.get("Principal") in ("*", {"AWS": "*"}) and statement["Effect"] == "Allow":
             assert ACCOUNT in str(statement.get("Condition")), "open to every account: {0}".format(statement)
+
+
+def test_kms_key_policy_lets_only_the_app_roles_use_the_key_without_iam(kms_key, suffix):
+    statements = kms_key["Policy"]["Statement"]
+    open_allows = [s for s in statements if s["Effect"] == "Allow" and s.get("Principal") in ("*", {"AWS": "*"})]
+    principals = {}
+    for statement in open_allows:
+        condition = statement["Condition"]
+        [arn] = as_list(condition["ArnEquals"]["aws:PrincipalArn"])
+        principals[arn] = set(as_list(condition["StringEquals"]["kms:ViaService"]))
+        assert condition["StringEquals"]["kms:CallerAccount"] == ACCOUNT
+        assert not {"kms:*", "kms:CreateGrant"} & set(as_list(statement["Action"])), statement
+    role = "arn:aws:iam::{0}:role/streamflix-{1}-{2}".format
+    assert principals == {
+        role(ACCOUNT, "task", suffix): {"secretsmanager.us-east-1.amazonaws.com", "kinesis.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com"},
+        role(ACCOUNT, "task-exec", suffix): {"secretsmanager.us-east-1.amazonaws.com"},
+    }
+    # Grants only for AWS resources (the services that encrypt with the key), whoever asks.
+    [deny] = [s for s in statements if s["Effect"] == "Deny"]
+    assert as_list(deny["Action"]) == ["kms:CreateGrant"]
+    assert deny["Condition"] == {"BoolIfExists": {"kms:GrantIsForAWSResource": "false"}}
+    logs = [s for s in statements if "logs.us-east-1.amazonaws.com" in as_list(s.get("Principal", {}).get("Service", []))]
+    groups = set(as_list(logs[0]["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]))
+    prefix = "arn:aws:logs:us-east-1:{0}:log-group:".format(ACCOUNT)
+    assert groups == {
+        prefix + "/streamflix/{0}/*".format(suffix),
+        prefix + "/aws/rds/cluster/streamflix-aurora-{0}/*".format(suffix),
+        prefix + "API-Gateway-Execution-Logs_*/v1",
+    }
+
+
+def test_every_log_group_is_under_the_key_with_retention(state, kms_key, suffix):
+    groups = state["log_groups"]
+    assert {"/streamflix/{0}/vpc-flow-logs".format(suffix), "/aws/rds/cluster/streamflix-aurora-{0}/postgresql".format(suffix)} <= set(groups)
+    assert [name for name in groups if name.startswith("API-Gateway-Execution-Logs_")], sorted(groups)
+    for name, group in groups.items():
+        assert group.get("kmsKeyId") == kms_key["Arn"], name
+        assert group.get("retentionInDays") == LOG_RETENTION_DAYS, name
+
+
+def test_aurora_has_its_own_parameter_group_that_forces_tls(state, suffix):
+    group = only(state["db_cluster_parameter_groups"], "cluster parameter group")
+    assert group["DBClusterParameterGroupName"] == "streamflix-aurora-{0}-pg16".format(suffix)
+    assert group["DBParameterGroupFamily"] == "aurora-postgresql16"
+    assert group["Parameters"] == {"rds.force_ssl": "1"}
 
 
 def sg_name(kind, suffix):

@@ -69,6 +69,7 @@ def test_deploy_creates_the_environment(lifecycle):
         "flow_logs": 1,
         "kms_aliases": 1,
         "kms_keys": 1,
+        "db_cluster_parameter_groups": 1,  # the Aurora cluster's own, rds.force_ssl=1
     }
     # Later roles add their own log groups, roles and other tagged resources; the network's must be among them.
     suffix = lifecycle["suffix"]

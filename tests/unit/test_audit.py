@@ -104,6 +104,13 @@ def good_state():
     state["redis_tags"] = dict(TAGS)
     state["efs"] = {"FileSystemId": "fs-1", "Encrypted": True, "KmsKeyId": KEY_ARN, "Tags": aws_tags(dict(TAGS, Name=NAMES["efs"]))}
     state["efs_backup"] = "ENABLED"
+    state["efs_policy"] = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::{0}:role/{1}".format(ACCOUNT, NAMES["task_role"])},
+         "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"], "Resource": "*",
+         "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+        {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+    ]}
+    state["aurora_parameters"] = {"rds.force_ssl": "1"}
     state["efs_mount_targets"] = [
         {"MountTargetId": "fsmt-{0}".format(i), "AvailabilityZoneName": zone, "SecurityGroups": [SG_IDS["efs_sg"]]}
         for i, zone in enumerate(ZONES)
@@ -121,7 +128,7 @@ def good_state():
         NAMES["db_app_secret"]: {"Name": NAMES["db_app_secret"], "KmsKeyId": KEY_ARN, "Tags": aws_tags()},
     }
     state["log_groups"] = {
-        NAMES["flow_logs_log_group"]: {"retentionInDays": 7, "tags": dict(TAGS)},
+        NAMES["flow_logs_log_group"]: {"retentionInDays": 7, "kmsKeyId": KEY_ARN, "tags": dict(TAGS)},
         NAMES["app_log_group"]: {"retentionInDays": 7, "kmsKeyId": KEY_ARN, "tags": dict(TAGS)},
         NAMES["api_access_log_group"]: {"retentionInDays": 7, "kmsKeyId": KEY_ARN, "tags": dict(TAGS)},
     }
@@ -214,6 +221,11 @@ TAMPERINGS = [
     ("aurora unencrypted", _set(["aurora", "StorageEncrypted"], False), [(NAMES["aurora"], "encryption-at-rest")]),
     ("aurora other key", _set(["aurora", "KmsKeyId"], OTHER_KEY_ARN), [(NAMES["aurora"], "encryption-at-rest")]),
     ("redis at rest off", _set(["redis", "AtRestEncryptionEnabled"], False), [(NAMES["redis"], "encryption-at-rest")]),
+    ("aurora without forced TLS", _set(["aurora_parameters"], {}), [(NAMES["aurora"], "in-transit")]),
+    ("efs without a policy", _set(["efs_policy"], None), [(NAMES["efs"], "in-transit")]),
+    ("efs policy open to all", lambda s: s["efs_policy"]["Statement"][0].update(Principal={"AWS": "*"}), [(NAMES["efs"], "in-transit")]),
+    ("flow logs under the AWS key", _delete(["log_groups", NAMES["flow_logs_log_group"], "kmsKeyId"]),
+     [(NAMES["flow_logs_log_group"], "encryption-at-rest")]),
     ("redis default key", _delete(["redis", "KmsKeyId"]), [(NAMES["redis"], "encryption-at-rest")]),
     ("efs other key", _set(["efs", "KmsKeyId"], OTHER_KEY_ARN), [(NAMES["efs"], "encryption-at-rest")]),
     ("kinesis unencrypted", _set(["kinesis", "EncryptionType"], "NONE"), [(NAMES["ingest_stream"], "encryption-at-rest")]),

@@ -798,3 +798,36 @@ def test_absent_without_a_snapshot_choice_fails_up_front(world):
 def test_present_without_required_options_fails(world):
     result = fail_module(aurora_serverless_v2, {"cluster_identifier": CLUSTER})
     assert "master_username" in result["msg"]
+
+
+def test_parameter_group_is_applied_in_place_and_at_creation(world, sent):
+    from localaws.fills import rds_parameter_groups
+
+    rds_parameter_groups.apply()
+    world["rds"].create_db_cluster_parameter_group(
+        DBClusterParameterGroupName="unit-pg16", DBParameterGroupFamily="aurora-postgresql16", Description="unit")
+    run_module(aurora_serverless_v2, args(world))
+    assert aws_cluster(world)["DBClusterParameterGroup"] == "default.aurora-postgresql16"
+    del sent[:]
+    result = run_module(aurora_serverless_v2, args(world, db_cluster_parameter_group_name="unit-pg16"))
+    assert sent == [("cluster", {"DBClusterParameterGroupName": "unit-pg16"})]
+    assert result["changes"] == ["modify cluster {0}: db_cluster_parameter_group_name".format(CLUSTER)]
+    assert aws_cluster(world)["DBClusterParameterGroup"] == "unit-pg16"
+    assert result["diff"]["after"]["db_cluster_parameter_group_name"] == "unit-pg16"
+    assert run_module(aurora_serverless_v2, args(world, db_cluster_parameter_group_name="unit-pg16"))["changed"] is False
+    # AWS refuses a group of another family (the localaws fill answers as AWS does): the module names the change.
+    world["rds"].create_db_cluster_parameter_group(
+        DBClusterParameterGroupName="unit-pg15", DBParameterGroupFamily="aurora-postgresql15", Description="unit")
+    failure = fail_module(aurora_serverless_v2, args(world, db_cluster_parameter_group_name="unit-pg15"))
+    assert "db_cluster_parameter_group_name" in failure["msg"]
+
+
+def test_create_with_a_parameter_group_sends_it(world):
+    from localaws.fills import rds_parameter_groups
+
+    rds_parameter_groups.apply()
+    world["rds"].create_db_cluster_parameter_group(
+        DBClusterParameterGroupName="unit-pg16", DBParameterGroupFamily="aurora-postgresql16", Description="unit")
+    result = run_module(aurora_serverless_v2, args(world, db_cluster_parameter_group_name="Unit-PG16"))
+    assert result["cluster"]["db_cluster_parameter_group_name"] == "unit-pg16"
+    assert aws_cluster(world)["DBClusterParameterGroup"] == "unit-pg16"

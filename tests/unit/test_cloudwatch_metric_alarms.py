@@ -556,3 +556,65 @@ def test_declared_definition_is_not_mutated(client):
     snapshot = copy.deepcopy(alarms)
     run_module(cloudwatch_metric_alarms, args(alarms))
     assert alarms == snapshot
+
+
+# ------------------------------------------------------------------------------------------- metric math
+
+
+def acu_metrics(instances=("db-1", "db-2"), expression=None):
+    metrics = [
+        {"id": "m{0}".format(n), "namespace": "AWS/RDS", "metric_name": "ACUUtilization", "dimensions": {"DBInstanceIdentifier": i},
+         "stat": "Maximum", "period": 300, "return_data": False}
+        for n, i in enumerate(instances, 1)
+    ]
+    ids = ", ".join(m["id"] for m in metrics)
+    metrics.append({"id": "acu", "expression": expression or "MAX([{0}])".format(ids), "label": "busiest instance", "return_data": True})
+    return metrics
+
+
+def math_alarm(**extra):
+    return alarm("aurora-acu-high", namespace=None, metric_name=None, dimensions={}, statistic=None, period=None,
+                 metrics=acu_metrics(**extra))
+
+
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        ({}, None),
+        ({"namespace": "AWS/RDS"}, "namespace must not be given with metrics"),
+        ({"period": 300}, "period must not be given with metrics"),
+        ({"metrics": acu_metrics()[:2]}, "exactly one of metrics must have return_data true"),
+        ({"metrics": acu_metrics() + [{"id": "acu", "expression": "m1"}]}, "ids must be unique"),
+        ({"metrics": [{"id": "M1", "expression": "1", "return_data": True}]}, "id must start with a lower-case letter"),
+        ({"metrics": [{"id": "m1", "namespace": "AWS/RDS", "metric_name": "ACUUtilization", "return_data": True}]},
+         "a metric needs namespace, metric_name, stat and period"),
+        ({"metrics": [{"id": "m1", "expression": "1", "stat": "Maximum", "return_data": True}]}, "give either expression or"),
+    ],
+)
+def test_metrics_problems(change, fragment):
+    problems = cw.alarm_problems(dict(math_alarm(), **change))
+    if fragment is None:
+        assert problems == []
+    else:
+        assert any(fragment in p for p in problems), problems
+
+
+def test_metric_math_alarm_is_created_compared_and_changed(client, calls):
+    result = run_module(cloudwatch_metric_alarms, args([math_alarm()], purge_alarms=False, purge_pattern=None))
+    assert result["created"] == [PREFIX + "aurora-acu-high"]
+    found = aws_alarms(client)[PREFIX + "aurora-acu-high"]
+    assert "MetricName" not in found or not found.get("MetricName")
+    queries = {q["Id"]: q for q in found["Metrics"]}
+    assert queries["acu"] == {"Id": "acu", "Expression": "MAX([m1, m2])", "Label": "busiest instance", "ReturnData": True}
+    assert queries["m2"]["MetricStat"] == {
+        "Metric": {"Namespace": "AWS/RDS", "MetricName": "ACUUtilization", "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": "db-2"}]},
+        "Period": 300,
+        "Stat": "Maximum",
+    }
+    assert queries["m1"]["ReturnData"] is False
+    del calls[:]
+    again = run_module(cloudwatch_metric_alarms, args([math_alarm()], purge_alarms=False, purge_pattern=None))
+    assert again["changed"] is False and changing(calls) == []
+    third = run_module(cloudwatch_metric_alarms, args([math_alarm(instances=("db-1", "db-2", "db-3"))], purge_alarms=False, purge_pattern=None))
+    assert third["updated"] == [PREFIX + "aurora-acu-high"]
+    assert {q["Id"] for q in aws_alarms(client)[PREFIX + "aurora-acu-high"]["Metrics"]} == {"m1", "m2", "m3", "acu"}

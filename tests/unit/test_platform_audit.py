@@ -89,8 +89,7 @@ def build_environment():
     for name in (NAMES["api_keys_secret"], NAMES["redis_auth_secret"], NAMES["app_config_secret"], NAMES["db_app_secret"]):
         secrets.create_secret(Name=name, SecretString="{}", KmsKeyId=NAMES["kms_alias"], Tags=tag_list())
     logs = client("logs")
-    logs.create_log_group(logGroupName=NAMES["flow_logs_log_group"], tags=TAGS)
-    for name in (NAMES["app_log_group"], NAMES["api_access_log_group"]):
+    for name in (NAMES["flow_logs_log_group"], NAMES["app_log_group"], NAMES["api_access_log_group"]):
         logs.create_log_group(logGroupName=name, kmsKeyId=key["Arn"], tags=TAGS)
     for name in (NAMES["flow_logs_log_group"], NAMES["app_log_group"], NAMES["api_access_log_group"]):
         logs.put_retention_policy(logGroupName=name, retentionInDays=7)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -158,3 +160,19 @@ def test_lifecycle_policy_takes_one_transition_each(efs, file_system):
     policies = [{"TransitionToIA": "AFTER_30_DAYS"}, {"TransitionToPrimaryStorageClass": "AFTER_1_ACCESS"}]
     efs.put_lifecycle_configuration(FileSystemId=file_system, LifecyclePolicies=policies)
     assert efs.describe_lifecycle_configuration(FileSystemId=file_system)["LifecyclePolicies"] == policies
+
+
+def test_delete_file_system_policy_removes_it(efs, file_system):
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "*",
+                                                       "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+    efs.put_file_system_policy(FileSystemId=file_system, Policy=json.dumps(policy))
+    efs.delete_file_system_policy(FileSystemId=file_system)
+    with pytest.raises(ClientError) as excinfo:
+        efs.describe_file_system_policy(FileSystemId=file_system)
+    assert error_of(excinfo) == ("PolicyNotFound", 404)
+
+
+def test_delete_file_system_policy_of_an_unknown_file_system_is_not_found(efs):
+    with pytest.raises(ClientError) as excinfo:
+        efs.delete_file_system_policy(FileSystemId="fs-00000000")
+    assert error_of(excinfo) == ("FileSystemNotFound", 404)

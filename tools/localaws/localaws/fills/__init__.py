@@ -6,7 +6,7 @@ and add its name to ``FILLS``. Every fill is listed in tools/localaws/README.md.
 
 import importlib
 
-FILLS = ("apigateway", "application_autoscaling", "cloudwatch", "ec2", "elasticache", "ecs", "efs", "elbv2", "kinesis", "kms", "logs", "rds", "rds_data", "secretsmanager", "sns", "sqs", "wafv2", "scan_reads")
+FILLS = ("apigateway", "application_autoscaling", "cloudwatch", "ec2", "elasticache", "ecs", "efs", "elbv2", "kinesis", "kms", "logs", "rds", "rds_data", "rds_parameter_groups", "secretsmanager", "sns", "sqs", "wafv2", "scan_reads")
 
 _applied: list[str] = []
 

@@ -9,6 +9,7 @@
 - CreateAccessPoint accepts an unknown FileSystemId and a ClientToken that a live access point
   already used; DeleteAccessPoint of an unknown id succeeds.
 - PutLifecycleConfiguration accepts a LifecyclePolicy object with several transitions.
+- DeleteFileSystemPolicy is not implemented (HTTP 500).
 
 Reference: https://docs.aws.amazon.com/efs/latest/ug/api-reference.html
 """
@@ -189,6 +190,13 @@ def put_lifecycle_configuration(self: Any, file_system_id: str, policies: Any) -
     put_lifecycle_configuration.original(self, file_system_id, policies)
 
 
+def delete_file_system_policy(self: Response) -> Any:
+    """Removes the file system's policy; EFS then grants the default access again. Unknown id: FileSystemNotFound."""
+    file_system = _file_system(self, self._get_param("FileSystemId"))
+    file_system.file_system_policy = None
+    return 200, _JSON, ""
+
+
 def apply() -> None:
     for route in _ROUTES:
         efs_urls.url_paths.setdefault(route, efs_urls.response.dispatch)
@@ -197,6 +205,7 @@ def apply() -> None:
     patch(Response, "delete_tags", delete_tags)
     patch(Response, "put_backup_policy", put_backup_policy)
     patch(Response, "update_file_system", update_file_system)
+    patch(Response, "delete_file_system_policy", delete_file_system_policy)
     patch(efs_models.FileSystem, "backup_policy", property(backup_policy))
     patch(efs_models.EFSBackend, "create_mount_target", create_mount_target)
     patch(efs_models.EFSBackend, "create_access_point", create_access_point)
