@@ -53,9 +53,11 @@ BAD_INPUTS = {
     "app-port": (extra(streamflix_app_port=70000), "streamflix_app_port"),
     "kms-window": (extra(streamflix_kms_deletion_window_days=3), "streamflix_kms_deletion_window_days"),
     "reserved-extra-tag": (extra(streamflix_extra_tags={"Environment": "other"}), "streamflix_extra_tags"),
-    "wrong-account": (
+    # A real environment against this loopback localaws is refused before the account is asked for (test_first_day);
+    # the wrong-account refusal itself is tests/unit/test_platform_inputs.py::test_wrong_account_fails (in-process moto).
+    "real-environment-on-loopback": (
         extra(streamflix_environment="dev", streamflix_aws_account_id="111111111111"),
-        "streamflix_aws_account_id",
+        "AWS_ENDPOINT_URL",
     ),
     "missing-account": (extra(streamflix_environment="dev"), "streamflix_aws_account_id"),
     "unknown-environment": (extra(streamflix_environment="qa"), "streamflix_environment"),
