@@ -18,6 +18,7 @@ from moto.rds import responses as rds_responses
 from moto.rds.exceptions import InvalidParameterCombination, RDSClientError
 
 from . import patch
+from .scan_reads import describe_db_engine_versions
 
 Response = rds_responses.RDSResponse
 
@@ -76,6 +77,8 @@ def delete_db_cluster_parameter_group(self: Response) -> Any:
 
 
 def apply() -> None:
+    # The family of each engine version (one fill answers DescribeDBEngineVersions: scan_reads).
+    patch(Response, "describe_db_engine_versions", describe_db_engine_versions)
     patch(Response, "create_db_cluster", create_db_cluster)
     patch(Response, "modify_db_cluster", modify_db_cluster)
     patch(Response, "delete_db_cluster_parameter_group", delete_db_cluster_parameter_group)
