@@ -406,7 +406,8 @@ def plan_api_keys(current, desired):
     ``<name>-previous`` keys belong to rotate.yml (api_gateway_api_key_rotation): they keep the previous value working
     during a rotation's overlap, and the next rotation removes them, so they are never deleted here.
     Returns {"create": [names], "replace": [names], "enable": [names], "delete": [names]}."""
-    plan = {"create": [], "replace": [], "enable": [], "delete": sorted(name for name in current if name not in desired and not _rotation_previous(name, desired))}
+    undeclared = (name for name in current if name not in desired and not _rotation_previous(name, desired))
+    plan = {"create": [], "replace": [], "enable": [], "delete": sorted(undeclared)}
     for name in sorted(desired):
         key = current.get(name)
         if key is None:

@@ -202,7 +202,8 @@ def metrics_problems(label, alarm):
             problems.append("{0}: give either expression or namespace, metric_name, stat and period".format(what))
         elif has_metric and any(metric.get(k) is None for k in ("namespace", "metric_name", "stat", "period")):
             problems.append("{0}: a metric needs namespace, metric_name, stat and period".format(what))
-        if has_metric and metric.get("period") is not None and not (metric["period"] in (10, 20, 30) or (metric["period"] >= 60 and metric["period"] % 60 == 0)):
+        period = metric.get("period") if has_metric else None
+        if period is not None and not (period in (10, 20, 30) or (period >= 60 and period % 60 == 0)):
             problems.append("{0}: period must be 10, 20, 30 or a multiple of 60 seconds; got {1}".format(what, metric["period"]))
     if len(set(ids)) != len(ids):
         problems.append("{0}: metrics ids must be unique".format(label))

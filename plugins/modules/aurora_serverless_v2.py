@@ -730,7 +730,9 @@ def main():
     if pending_reboot:
         module.warn(
             "Instances {0} of cluster {1} wait for a reboot to apply static parameters of the cluster parameter group "
-            "{2}; reboot them (readers first) in a maintenance window.".format(", ".join(pending_reboot), params["cluster_identifier"], after.get("db_cluster_parameter_group_name"))
+            "{2}; reboot them (readers first) in a maintenance window.".format(
+                ", ".join(pending_reboot), params["cluster_identifier"], after.get("db_cluster_parameter_group_name")
+            )
         )
     module.exit_json(
         changed=changed,
