@@ -39,6 +39,10 @@ RECAP_LINE = re.compile(
 RUNS: list = []
 
 
+# The one resource shared by every environment of an account (roles/api): no suffix, kept by teardown.
+SHARED_API_LOGS_ROLE = "streamflix-apigw-cloudwatch"
+
+
 def unique_suffix(prefix: str = "it") -> str:
     """A valid environment suffix no other test uses: lower-case, starts with a letter, short."""
     return prefix + secrets.token_hex(3)

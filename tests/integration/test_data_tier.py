@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ansible_collections.streamflix.media_platform.plugins.module_utils.rds_data import scram_matches
-from integration_support import assert_succeeded, is_empty, leftovers, unique_suffix
+from integration_support import SHARED_API_LOGS_ROLE, assert_succeeded, is_empty, leftovers, unique_suffix
 
 CHANGES = {
     "streamflix_db_min_acu": 1,
@@ -448,7 +448,6 @@ def test_outputs_file_says_where_everything_is(environment, aws, outputs_dir):
 # ------------------------------------------------------------------------- TLS, policies, log groups (issue 9)
 
 ACCOUNT = "123456789012"  # moto's account
-SHARED_API_LOGS_ROLE = "streamflix-apigw-cloudwatch"
 
 
 def test_aurora_requires_tls_through_its_own_parameter_group(environment, aws):
