@@ -158,6 +158,7 @@ def test_aurora_serverless_v2_cluster(environment):
     assert [g["VpcSecurityGroupId"] for g in cluster["VpcSecurityGroups"]] == [environment["sg"]["streamflix-database-sg-" + suffix]]
     assert cluster["HttpEndpointEnabled"] is True
     assert cluster["CopyTagsToSnapshot"] is True
+    assert cluster["IAMDatabaseAuthenticationEnabled"] is True
 
 
 def test_aurora_writer_and_reader_are_private_serverless_instances(environment, aws):
