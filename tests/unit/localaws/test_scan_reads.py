@@ -195,3 +195,9 @@ def test_cache_nodes_have_managed_interfaces_and_unknown_ids_still_fail(client, 
     assert error.value.response["Error"]["Code"] == "InvalidNetworkInterfaceID.NotFound"
     ecc.delete_replication_group(ReplicationGroupId=name)
     assert _managed_interfaces(ec2, **{"group-id": [group]}) == []
+
+
+def test_aurora_instance_reports_the_clusters_iam_database_authentication(rds, cluster):
+    assert instance(rds, cluster)["IAMDatabaseAuthenticationEnabled"] is False
+    rds.modify_db_cluster(DBClusterIdentifier=cluster, ApplyImmediately=True, EnableIAMDatabaseAuthentication=True)
+    assert instance(rds, cluster)["IAMDatabaseAuthenticationEnabled"] is True

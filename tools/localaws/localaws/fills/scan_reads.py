@@ -3,8 +3,9 @@ or answers differently from AWS. Kept apart from the service fills so it only to
 
 - ElastiCache: a replication group (and its member clusters) created without ``AutoMinorVersionUpgrade``
   reports none; AWS opts Redis OSS 6.0+ / Valkey 7.2+ in by default and reports ``true``.
-- RDS: an Aurora instance reports no ``DBSubnetGroup`` (so no VPC) and no ``EnabledCloudwatchLogsExports``;
-  AWS reports the cluster's subnet group (with its ``VpcId``) and the cluster's log exports on each instance.
+- RDS: an Aurora instance reports no ``DBSubnetGroup`` (so no VPC), no ``EnabledCloudwatchLogsExports`` and
+  ``IAMDatabaseAuthenticationEnabled`` false; AWS reports the cluster's subnet group (with its ``VpcId``), the
+  cluster's log exports and the cluster's IAM database authentication on each instance.
 - RDS: DescribeDBEngineVersions and DescribeCertificates are not implemented (HTTP 500); instances report the
   CA ``rds-ca-default``, which is no AWS CA (AWS's default is ``rds-ca-rsa2048-g1``).
 - Secrets Manager: the master secret RDS manages (``ManageMasterUserPassword``) reports no rotation; AWS
@@ -111,6 +112,14 @@ def _set_instance_subnet_group(self: Any, value: Any) -> None:
 
 def _instance_log_exports(self: Any) -> list:
     return list(getattr(self.cluster, "enabled_cloudwatch_logs_exports", None) or [])
+
+
+def _instance_iam_auth(self: Any) -> bool:
+    return bool(getattr(self.cluster, "iam_auth", False))
+
+
+def _ignore_instance_iam_auth(self: Any, value: Any) -> None:
+    """An Aurora instance's IAM database authentication is the cluster's (ModifyDBCluster sets it)."""
 
 
 def _ignore_instance_log_exports(self: Any, value: Any) -> None:
@@ -398,6 +407,7 @@ def apply() -> None:
     clustered = rds_models.DBInstanceClustered
     patch(clustered, "db_subnet_group", property(_instance_subnet_group, _set_instance_subnet_group))
     patch(clustered, "enabled_cloudwatch_logs_exports", property(_instance_log_exports, _ignore_instance_log_exports))
+    patch(clustered, "iam_database_authentication_enabled", property(_instance_iam_auth, _ignore_instance_iam_auth))
     patch(rds_models.DBInstance, "__init__", _with_real_default_ca(rds_models.DBInstance.__dict__["__init__"]))
     patch(RDS_RESPONSE, "describe_db_engine_versions", describe_db_engine_versions)
     patch(RDS_RESPONSE, "describe_certificates", describe_certificates)
