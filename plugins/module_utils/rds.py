@@ -38,6 +38,7 @@ MODIFIABLE = (
     ("enabled_cloudwatch_logs_exports", None),
     ("deletion_protection", "DeletionProtection"),
     ("copy_tags_to_snapshot", "CopyTagsToSnapshot"),
+    ("iam_database_authentication_enabled", "EnableIAMDatabaseAuthentication"),
     ("db_cluster_parameter_group_name", "DBClusterParameterGroupName"),
 )
 CLUSTER_FAILED = ["deleting", "failed", "inaccessible-encryption-credentials", "migration-failed"]
@@ -188,6 +189,7 @@ def cluster_view(cluster, instances, subnet_group, tags):
         "enabled_cloudwatch_logs_exports": sorted(cluster.get("EnabledCloudwatchLogsExports", [])),
         "deletion_protection": cluster.get("DeletionProtection", False),
         "copy_tags_to_snapshot": cluster.get("CopyTagsToSnapshot", False),
+        "iam_database_authentication_enabled": cluster.get("IAMDatabaseAuthenticationEnabled", False),
         "http_endpoint_enabled": cluster.get("HttpEndpointEnabled", False),
         "db_cluster_parameter_group_name": cluster.get("DBClusterParameterGroup"),
         # Static parameters of a new or changed group wait for these instances' next reboot.
@@ -225,6 +227,7 @@ def desired_settings(params):
         enabled_cloudwatch_logs_exports=sorted(set(logs)) if logs is not None else None,
         deletion_protection=params.get("deletion_protection"),
         copy_tags_to_snapshot=params.get("copy_tags_to_snapshot"),
+        iam_database_authentication_enabled=params.get("enable_iam_database_authentication"),
         http_endpoint_enabled=params.get("enable_http_endpoint"),
         db_cluster_parameter_group_name=parameter_group.lower() if parameter_group else None,
         tags=params.get("tags"),
@@ -460,6 +463,7 @@ def create_cluster_request(desired, subnet_group_name):
         ("enabled_cloudwatch_logs_exports", "EnableCloudwatchLogsExports"),
         ("deletion_protection", "DeletionProtection"),
         ("copy_tags_to_snapshot", "CopyTagsToSnapshot"),
+        ("iam_database_authentication_enabled", "EnableIAMDatabaseAuthentication"),
         ("http_endpoint_enabled", "EnableHttpEndpoint"),
         ("db_cluster_parameter_group_name", "DBClusterParameterGroupName"),
     )

@@ -143,6 +143,11 @@ options:
   enable_http_endpoint:
     description: Whether the RDS Data API (the HTTP endpoint) is enabled.
     type: bool
+  enable_iam_database_authentication:
+    description:
+      - Whether IAM database authentication is on (database users with the C(rds_iam) role log in with an IAM token).
+      - Changed in place (ModifyDBCluster, applied immediately); omitted, AWS's default at creation (off) and left alone.
+    type: bool
   db_cluster_parameter_group_name:
     description:
       - The DB cluster parameter group of the cluster (its family must match the engine version). Omitted, AWS uses
@@ -306,6 +311,9 @@ cluster:
       type: bool
     copy_tags_to_snapshot:
       description: Whether tags are copied to snapshots.
+      type: bool
+    iam_database_authentication_enabled:
+      description: Whether IAM database authentication is on.
       type: bool
     http_endpoint_enabled:
       description: Whether the Data API is enabled.
@@ -508,6 +516,7 @@ def projected_new_cluster(desired):
         "enabled_cloudwatch_logs_exports": desired["enabled_cloudwatch_logs_exports"] or [],
         "deletion_protection": bool(desired["deletion_protection"]),
         "copy_tags_to_snapshot": bool(desired["copy_tags_to_snapshot"]),
+        "iam_database_authentication_enabled": bool(desired["iam_database_authentication_enabled"]),
         "http_endpoint_enabled": bool(desired["http_endpoint_enabled"]),
         "db_cluster_parameter_group_name": desired["db_cluster_parameter_group_name"],
         "pending_reboot": [],
@@ -701,6 +710,7 @@ def main():
         deletion_protection=dict(type="bool"),
         copy_tags_to_snapshot=dict(type="bool"),
         enable_http_endpoint=dict(type="bool"),
+        enable_iam_database_authentication=dict(type="bool"),
         db_cluster_parameter_group_name=dict(type="str"),
         skip_final_snapshot=dict(type="bool", default=False),
         final_snapshot_identifier=dict(type="str"),

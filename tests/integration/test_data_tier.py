@@ -158,6 +158,7 @@ def test_aurora_serverless_v2_cluster(environment):
     assert [g["VpcSecurityGroupId"] for g in cluster["VpcSecurityGroups"]] == [environment["sg"]["streamflix-database-sg-" + suffix]]
     assert cluster["HttpEndpointEnabled"] is True
     assert cluster["CopyTagsToSnapshot"] is True
+    assert cluster["IAMDatabaseAuthenticationEnabled"] is True
 
 
 def test_aurora_writer_and_reader_are_private_serverless_instances(environment, aws):
@@ -384,6 +385,11 @@ def test_app_log_group_keeps_the_inventory_retention_under_our_key(environment, 
     container = environment["state"]["task_definition"]["containerDefinitions"][0]
     assert container["logConfiguration"]["logDriver"] == "awslogs"
     assert container["logConfiguration"]["options"]["awslogs-group"] == group["logGroupName"]
+    # Non-blocking delivery, read back from ECS: a slow CloudWatch Logs must not stall the app's writes.
+    family = "streamflix-app-{0}".format(environment["suffix"])
+    registered = aws("ecs").describe_task_definition(taskDefinition=family)["taskDefinition"]["containerDefinitions"][0]
+    assert registered["logConfiguration"]["options"]["mode"] == "non-blocking"
+    assert registered["logConfiguration"]["options"]["max-buffer-size"] == "25m"
 
 
 def test_waf_web_acl_rate_limits_per_ip_and_guards_the_stage(environment, aws):

@@ -124,6 +124,7 @@ VIEW = {
     "enabled_cloudwatch_logs_exports": ["postgresql"],
     "deletion_protection": False,
     "copy_tags_to_snapshot": True,
+    "iam_database_authentication_enabled": False,
     "http_endpoint_enabled": True,
     "tags": {},
 }
@@ -172,6 +173,12 @@ def test_secret_key_is_no_conflict_while_the_password_is_not_managed():
         ({"preferred_backup_window": "05:00-05:30"}, {"PreferredBackupWindow": "05:00-05:30"}, ["preferred_backup_window"]),
         ({"deletion_protection": True}, {"DeletionProtection": True}, ["deletion_protection"]),
         ({"copy_tags_to_snapshot": False}, {"CopyTagsToSnapshot": False}, ["copy_tags_to_snapshot"]),
+        (
+            {"iam_database_authentication_enabled": True},
+            {"EnableIAMDatabaseAuthentication": True},
+            ["iam_database_authentication_enabled"],
+        ),
+        ({"iam_database_authentication_enabled": None}, {}, []),
         ({"port": 5433}, {"Port": 5433}, ["port"]),
         ({"vpc_security_group_ids": ["sg-1", "sg-2"]}, {"VpcSecurityGroupIds": ["sg-1", "sg-2"]}, ["vpc_security_group_ids"]),
         (
@@ -525,6 +532,23 @@ def test_other_settings_change_in_place(world, sent):
     assert sorted(g["VpcSecurityGroupId"] for g in cluster["VpcSecurityGroups"]) == sorted(world["groups"])
     assert "disable the Data API (HTTP endpoint) of " + CLUSTER in result["changes"]
     assert run_module(aurora_serverless_v2, changed)["changed"] is False
+
+
+def test_iam_database_authentication_at_creation_and_in_place(world, sent):
+    run_module(aurora_serverless_v2, args(world, enable_iam_database_authentication=True))
+    assert aws_cluster(world)["IAMDatabaseAuthenticationEnabled"] is True
+    sent.clear()
+    assert run_module(aurora_serverless_v2, args(world, enable_iam_database_authentication=True))["changed"] is False
+    assert run_module(aurora_serverless_v2, args(world))["changed"] is False  # omitted: left alone
+    projected = run_module(aurora_serverless_v2, args(world, enable_iam_database_authentication=False), check_mode=True)
+    assert projected["changed"] is True and sent == []
+    assert projected["diff"]["before"]["iam_database_authentication_enabled"] is True
+    assert projected["diff"]["after"]["iam_database_authentication_enabled"] is False
+    assert aws_cluster(world)["IAMDatabaseAuthenticationEnabled"] is True
+    result = run_module(aurora_serverless_v2, args(world, enable_iam_database_authentication=False))
+    assert [request for _kind, request in sent] == [{"EnableIAMDatabaseAuthentication": False}]
+    assert result["cluster"]["iam_database_authentication_enabled"] is False
+    assert aws_cluster(world)["IAMDatabaseAuthenticationEnabled"] is False
 
 
 def test_reader_count_adds_and_removes_readers(world):

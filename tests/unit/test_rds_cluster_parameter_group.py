@@ -32,9 +32,10 @@ def test_parameter_changes(current, desired, expected):
 
 @pytest.fixture
 def client(moto):
-    from localaws.fills import rds_parameter_groups
+    from localaws.fills import rds_parameter_groups, scan_reads
 
     rds_parameter_groups.apply()
+    scan_reads.apply()  # DescribeDBEngineVersions, which the module reads for the family
     return boto3.client("rds", region_name=REGION)
 
 

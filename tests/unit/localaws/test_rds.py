@@ -66,6 +66,17 @@ def test_http_endpoint_of_unknown_cluster_is_not_found(rds):
     assert error_of(excinfo) == ("ResourceNotFoundFault", 404)
 
 
+def test_modify_cluster_switches_iam_database_authentication(rds, name, subnet_group):
+    assert create_cluster(rds, name, subnet_group)["IAMDatabaseAuthenticationEnabled"] is False
+    response = rds.modify_db_cluster(DBClusterIdentifier=name, ApplyImmediately=True, EnableIAMDatabaseAuthentication=True)
+    assert response["DBCluster"]["IAMDatabaseAuthenticationEnabled"] is True
+    assert describe(rds, name)["IAMDatabaseAuthenticationEnabled"] is True
+    rds.modify_db_cluster(DBClusterIdentifier=name, ApplyImmediately=True, EnableIAMDatabaseAuthentication=False)
+    assert describe(rds, name)["IAMDatabaseAuthenticationEnabled"] is False
+    rds.modify_db_cluster(DBClusterIdentifier=name, ApplyImmediately=True, BackupRetentionPeriod=3)
+    assert describe(rds, name)["IAMDatabaseAuthenticationEnabled"] is False  # unchanged when not asked
+
+
 def test_modify_cluster_log_exports(rds, name, subnet_group):
     create_cluster(rds, name, subnet_group)
     rds.modify_db_cluster(

@@ -144,3 +144,60 @@ def test_a_service_whose_tasks_start_retrieves_their_secrets(client, name, vpc):
     )
     assert "LastAccessedDate" in secrets.describe_secret(SecretId=f"{name}-used")
     assert "LastAccessedDate" not in secrets.describe_secret(SecretId=f"{name}-idle")
+
+
+def _managed_interfaces(ec2, **filters):
+    answer = ec2.describe_network_interfaces(Filters=[{"Name": k, "Values": v} for k, v in filters.items()])
+    return [eni for eni in answer["NetworkInterfaces"] if eni.get("RequesterManaged")]
+
+
+def test_aurora_instances_have_managed_interfaces_with_the_clusters_groups(client, rds, vpc, name):
+    ec2 = client("ec2")
+    group = ec2.create_security_group(GroupName=name, Description="unit", VpcId=vpc["id"])["GroupId"]
+    rds.create_db_subnet_group(DBSubnetGroupName=name, DBSubnetGroupDescription="unit", SubnetIds=vpc["subnets"])
+    rds.create_db_cluster(DBClusterIdentifier=name, Engine="aurora-postgresql", EngineVersion="16.4",
+                          MasterUsername="streamflix", ManageMasterUserPassword=True, DBSubnetGroupName=name,
+                          VpcSecurityGroupIds=[group])
+    for index in (1, 2):
+        rds.create_db_instance(DBInstanceIdentifier=f"{name}-{index}", DBClusterIdentifier=name,
+                               Engine="aurora-postgresql", DBInstanceClass="db.serverless")
+    enis = _managed_interfaces(ec2, **{"group-id": [group]})
+    assert len(enis) == 2
+    assert {eni["SubnetId"] for eni in enis} <= set(vpc["subnets"])
+    assert all(eni["VpcId"] == vpc["id"] and eni["InterfaceType"] == "interface" and eni["RequesterId"] == "amazon-rds"
+               and eni["Status"] == "in-use" and eni["Groups"][0]["GroupName"] == name for eni in enis)
+    again = ec2.describe_network_interfaces(NetworkInterfaceIds=[enis[0]["NetworkInterfaceId"]])["NetworkInterfaces"]
+    assert [eni["PrivateIpAddress"] for eni in again] == [enis[0]["PrivateIpAddress"]]  # stable between calls
+    assert _managed_interfaces(ec2, **{"group-id": [group], "requester-managed": ["false"]}) == []
+    assert _managed_interfaces(ec2, **{"group-id": [group], "tag:Name": ["x"]}) == []  # unknown filter: left out
+
+    # Never stored: the group deletes once the instances are gone, and the interfaces go with them.
+    for index in (1, 2):
+        rds.delete_db_instance(DBInstanceIdentifier=f"{name}-{index}")
+    rds.delete_db_cluster(DBClusterIdentifier=name, SkipFinalSnapshot=True)
+    assert _managed_interfaces(ec2, **{"group-id": [group]}) == []
+    ec2.delete_security_group(GroupId=group)
+
+
+def test_cache_nodes_have_managed_interfaces_and_unknown_ids_still_fail(client, vpc, name):
+    ec2 = client("ec2")
+    ecc = client("elasticache")
+    group = ec2.create_security_group(GroupName=name, Description="unit", VpcId=vpc["id"])["GroupId"]
+    ecc.create_cache_subnet_group(CacheSubnetGroupName=name, CacheSubnetGroupDescription="unit", SubnetIds=vpc["subnets"])
+    ecc.create_replication_group(ReplicationGroupId=name, ReplicationGroupDescription="unit", Engine="redis",
+                                 EngineVersion="7.1", CacheNodeType="cache.t4g.micro", NumCacheClusters=2,
+                                 CacheSubnetGroupName=name, SecurityGroupIds=[group])
+    enis = _managed_interfaces(ec2, **{"vpc-id": [vpc["id"]], "group-id": [group]})
+    assert sorted(eni["Description"] for eni in enis) == [f"ElastiCache {name}-001", f"ElastiCache {name}-002"]
+    assert all(eni["RequesterId"] == "amazon-elasticache" for eni in enis)
+    with pytest.raises(ClientError) as error:
+        ec2.describe_network_interfaces(NetworkInterfaceIds=["eni-0123456789abcdef0"])
+    assert error.value.response["Error"]["Code"] == "InvalidNetworkInterfaceID.NotFound"
+    ecc.delete_replication_group(ReplicationGroupId=name)
+    assert _managed_interfaces(ec2, **{"group-id": [group]}) == []
+
+
+def test_aurora_instance_reports_the_clusters_iam_database_authentication(rds, cluster):
+    assert instance(rds, cluster)["IAMDatabaseAuthenticationEnabled"] is False
+    rds.modify_db_cluster(DBClusterIdentifier=cluster, ApplyImmediately=True, EnableIAMDatabaseAuthentication=True)
+    assert instance(rds, cluster)["IAMDatabaseAuthenticationEnabled"] is True

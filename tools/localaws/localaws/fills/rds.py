@@ -3,6 +3,8 @@
 - EnableHttpEndpoint / DisableHttpEndpoint (the Data API switch of Serverless v2 and provisioned
   clusters) are not implemented (HTTP 500); CreateDBCluster ignores ``EnableHttpEndpoint`` for
   them (moto only honours it for a few Serverless v1 versions).
+- ModifyDBCluster ignores ``EnableIAMDatabaseAuthentication`` (the cluster keeps reporting the value it was
+  created with).
 - ModifyDBCluster ignores ``CloudwatchLogsExportConfiguration`` and accepts a Serverless v2
   scaling configuration whose minimum exceeds its maximum.
 - ModifyDBSubnetGroup drops the group from the backend (it is popped and never put back).
@@ -124,6 +126,10 @@ def modify_db_cluster(self: Backend, kwargs: dict[str, Any]) -> Any:
         exports += [t for t in (_get(logs, "EnableLogTypes") or []) if t not in exports]
         cluster.enabled_cloudwatch_logs_exports = exports
         result.enabled_cloudwatch_logs_exports = list(exports)
+    iam_auth = _get(kwargs, "enable_iam_database_authentication")
+    if cluster is not None and iam_auth is not None:
+        # DescribeDBClusters reads IAMDatabaseAuthenticationEnabled from iam_auth, which moto sets only at creation.
+        cluster.iam_auth = result.iam_auth = bool(iam_auth)
     return result
 
 

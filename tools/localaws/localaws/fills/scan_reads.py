@@ -3,14 +3,18 @@ or answers differently from AWS. Kept apart from the service fills so it only to
 
 - ElastiCache: a replication group (and its member clusters) created without ``AutoMinorVersionUpgrade``
   reports none; AWS opts Redis OSS 6.0+ / Valkey 7.2+ in by default and reports ``true``.
-- RDS: an Aurora instance reports no ``DBSubnetGroup`` (so no VPC) and no ``EnabledCloudwatchLogsExports``;
-  AWS reports the cluster's subnet group (with its ``VpcId``) and the cluster's log exports on each instance.
+- RDS: an Aurora instance reports no ``DBSubnetGroup`` (so no VPC), no ``EnabledCloudwatchLogsExports`` and
+  ``IAMDatabaseAuthenticationEnabled`` false; AWS reports the cluster's subnet group (with its ``VpcId``), the
+  cluster's log exports and the cluster's IAM database authentication on each instance.
 - RDS: DescribeDBEngineVersions and DescribeCertificates are not implemented (HTTP 500); instances report the
   CA ``rds-ca-default``, which is no AWS CA (AWS's default is ``rds-ca-rsa2048-g1``).
 - Secrets Manager: the master secret RDS manages (``ManageMasterUserPassword``) reports no rotation; AWS
   rotates it every 7 days (``RotationEnabled`` true, ``RotationRules``, ``LastRotatedDate``, ``NextRotationDate``).
 - Secrets Manager: ``LastAccessedDate`` is never reported; AWS reports the day a secret was last retrieved
   (GetSecretValue, also by ECS when a task starts with the secret in its task definition's ``secrets``).
+- EC2: moto creates no network interface for an Aurora instance or an ElastiCache node; AWS has one per
+  instance/node in a subnet of its subnet group, with the instance's/node's security groups, RequesterManaged
+  true. DescribeNetworkInterfaces reports them (computed on each call, never stored: no other operation sees them).
 
 Reference: ElastiCache CreateReplicationGroup, RDS DescribeDBInstances / DescribeDBEngineVersions /
 DescribeCertificates, "Password management with Amazon RDS and AWS Secrets Manager" (rotation every 7 days).
@@ -19,11 +23,15 @@ DescribeCertificates, "Password management with Amazon RDS and AWS Secrets Manag
 from __future__ import annotations
 
 import datetime
+import fnmatch
 import hashlib
+import ipaddress
 import time
 from typing import Any
 
 from moto.core.responses import ActionResult
+from moto.ec2.exceptions import InvalidSubnetIdError
+from moto.ec2.responses import elastic_network_interfaces as eni_responses
 from moto.ecs import models as ecs_models
 from moto.elasticache import models as elasticache_models
 from moto.rds import models as rds_models
@@ -104,6 +112,14 @@ def _set_instance_subnet_group(self: Any, value: Any) -> None:
 
 def _instance_log_exports(self: Any) -> list:
     return list(getattr(self.cluster, "enabled_cloudwatch_logs_exports", None) or [])
+
+
+def _instance_iam_auth(self: Any) -> bool:
+    return bool(getattr(self.cluster, "iam_auth", False))
+
+
+def _ignore_instance_iam_auth(self: Any, value: Any) -> None:
+    """An Aurora instance's IAM database authentication is the cluster's (ModifyDBCluster sets it)."""
 
 
 def _ignore_instance_log_exports(self: Any, value: Any) -> None:
@@ -263,12 +279,135 @@ def _with_secrets_read(operation):
     return wrapper
 
 
+# ---------------------------------------------------------------------------------------------------------
+# EC2: the network interfaces AWS manages for Aurora instances and ElastiCache nodes
+
+
+def _managed_eni_id(owner: str) -> str:
+    return "eni-" + hashlib.sha1(owner.encode()).hexdigest()[:17]
+
+
+def _address_in(cidr: str, owner: str) -> str:
+    """A stable host address inside the subnet (AWS keeps the first four and the last one)."""
+    network = ipaddress.ip_network(cidr, strict=False)
+    span = max(network.num_addresses - 5, 1)
+    return str(network.network_address + 4 + int(hashlib.sha1(owner.encode()).hexdigest(), 16) % span)
+
+
+def _managed_eni(ec2: Any, owner: str, subnet_id: str, group_ids: list, description: str, requester: str) -> dict | None:
+    try:
+        subnet = ec2.get_subnet(subnet_id)
+    except InvalidSubnetIdError:
+        return None
+    groups = [ec2.get_security_group_from_id(group_id) for group_id in group_ids]
+    address = _address_in(subnet.cidr_block, owner)
+    return {
+        "NetworkInterfaceId": _managed_eni_id(owner),
+        "SubnetId": subnet.id,
+        "VpcId": subnet.vpc_id,
+        "AvailabilityZone": subnet.availability_zone,
+        "OwnerId": ec2.account_id,
+        "RequesterId": requester,
+        "RequesterManaged": True,
+        "InterfaceType": "interface",
+        "Status": "in-use",
+        "Description": description,
+        "SourceDestCheck": True,
+        "MacAddress": "02:" + ":".join(hashlib.sha1(owner.encode()).hexdigest()[i:i + 2] for i in range(0, 10, 2)),
+        "PrivateIpAddress": address,
+        "PrivateIpAddresses": [{"Primary": True, "PrivateIpAddress": address}],
+        "Groups": [{"GroupId": group.id, "GroupName": group.name} for group in groups if group is not None],
+        "Ipv6Addresses": [],
+        "TagSet": [],
+    }
+
+
+def _aurora_interfaces(ec2: Any) -> list:
+    rds = rds_models.rds_backends[ec2.account_id][ec2.region_name]
+    answers = []
+    for index, instance in enumerate(sorted(rds.databases.values(), key=lambda db: db.db_instance_identifier)):
+        cluster = getattr(instance, "cluster", None)
+        group = rds.subnet_groups.get(getattr(cluster, "db_subnet_group_name", None) or "") if cluster else None
+        if group is None:
+            continue
+        subnet_ids = sorted(subnet.id for subnet in getattr(group, "_subnets", []))
+        if not subnet_ids:
+            continue
+        eni = _managed_eni(ec2, instance.arn, subnet_ids[index % len(subnet_ids)], list(cluster.vpc_security_group_ids),
+                           "RDSNetworkInterface", "amazon-rds")
+        answers += [eni] if eni else []
+    return answers
+
+
+def _cache_interfaces(ec2: Any) -> list:
+    cache = elasticache_models.elasticache_backends[ec2.account_id][ec2.region_name]
+    answers = []
+    for index, cluster in enumerate(sorted(cache.cache_clusters.values(), key=lambda node: node.cache_cluster_id)):
+        group = cache.cache_subnet_groups.get(cluster.cache_subnet_group_name or "")
+        if group is None or not group.subnet_ids:
+            continue
+        subnet_ids = sorted(group.subnet_ids)
+        eni = _managed_eni(ec2, cluster.arn, subnet_ids[index % len(subnet_ids)], list(cluster.security_group_ids or []),
+                           f"ElastiCache {cluster.cache_cluster_id}", "amazon-elasticache")
+        answers += [eni] if eni else []
+    return answers
+
+
+# DescribeNetworkInterfaces filters the managed interfaces answer to; any other filter leaves them out.
+ENI_FILTERS = {
+    "network-interface-id": lambda eni: [eni["NetworkInterfaceId"]],
+    "vpc-id": lambda eni: [eni["VpcId"]],
+    "subnet-id": lambda eni: [eni["SubnetId"]],
+    "availability-zone": lambda eni: [eni["AvailabilityZone"]],
+    "group-id": lambda eni: [group["GroupId"] for group in eni["Groups"]],
+    "group-name": lambda eni: [group["GroupName"] for group in eni["Groups"]],
+    "requester-managed": lambda eni: ["true"],
+    "requester-id": lambda eni: [eni["RequesterId"]],
+    "interface-type": lambda eni: [eni["InterfaceType"]],
+    "status": lambda eni: [eni["Status"]],
+    "description": lambda eni: [eni["Description"]],
+    "owner-id": lambda eni: [eni["OwnerId"]],
+    "private-ip-address": lambda eni: [eni["PrivateIpAddress"]],
+    "addresses.private-ip-address": lambda eni: [eni["PrivateIpAddress"]],
+}
+
+
+def _matches(eni: dict, filters: dict) -> bool:
+    for name, values in filters.items():
+        reader = ENI_FILTERS.get(name)
+        if reader is None:
+            return False
+        if not any(fnmatch.fnmatchcase(str(value), str(wanted)) for value in reader(eni) for wanted in values):
+            return False
+    return True
+
+
+def managed_interfaces(ec2: Any) -> list:
+    return _aurora_interfaces(ec2) + _cache_interfaces(ec2)
+
+
+def describe_network_interfaces(self: Any) -> ActionResult:
+    eni_ids = self._get_param("NetworkInterfaceIds", [])
+    filters = self._filters_from_querystring()
+    self.error_on_dryrun()
+    managed = {eni["NetworkInterfaceId"]: eni for eni in managed_interfaces(self.ec2_backend)}
+    own_ids = [eni_id for eni_id in eni_ids if eni_id not in managed]
+    if eni_ids and not own_ids:
+        enis = []
+    else:
+        enis = self.ec2_backend.get_all_network_interfaces(own_ids, filters)
+    wanted = [eni for eni_id, eni in managed.items() if not eni_ids or eni_id in eni_ids]
+    enis = list(enis) + [eni for eni in wanted if _matches(eni, filters)]
+    return ActionResult({"NetworkInterfaces": enis})
+
+
 def apply() -> None:
     for model in (elasticache_models.ReplicationGroup, elasticache_models.CacheCluster):
         patch(model, "__init__", _with_minor_upgrade_default(model.__dict__["__init__"]))
     clustered = rds_models.DBInstanceClustered
     patch(clustered, "db_subnet_group", property(_instance_subnet_group, _set_instance_subnet_group))
     patch(clustered, "enabled_cloudwatch_logs_exports", property(_instance_log_exports, _ignore_instance_log_exports))
+    patch(clustered, "iam_database_authentication_enabled", property(_instance_iam_auth, _ignore_instance_iam_auth))
     patch(rds_models.DBInstance, "__init__", _with_real_default_ca(rds_models.DBInstance.__dict__["__init__"]))
     patch(RDS_RESPONSE, "describe_db_engine_versions", describe_db_engine_versions)
     patch(RDS_RESPONSE, "describe_certificates", describe_certificates)
@@ -276,6 +415,7 @@ def apply() -> None:
     backend = secrets_models.SecretsManagerBackend
     patch(backend, "get_secret_value", _with_access_recorded(backend.__dict__["get_secret_value"]))
     patch(secrets_models.FakeSecret, "to_dict", _with_last_accessed(secrets_models.FakeSecret.__dict__["to_dict"]))
+    patch(eni_responses.ElasticNetworkInterfaces, "describe_network_interfaces", describe_network_interfaces)
     ecs = ecs_models.EC2ContainerServiceBackend
     for operation in ("create_service", "update_service"):
         patch(ecs, operation, _with_secrets_read(getattr(ecs, operation)))
