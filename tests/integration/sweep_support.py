@@ -23,7 +23,7 @@ import boto3
 import yaml
 from botocore.config import Config
 
-from integration_support import ANSIBLE_PLAYBOOK, REGION, REPO, RUNS, PlaybookRun, parse_recap
+from integration_support import ANSIBLE_PLAYBOOK, REGION, REPO, RUNS, SHARED_API_LOGS_ROLE, PlaybookRun, parse_recap
 from integration_support import _pages
 from integration_support import tag_dict as _tags
 
@@ -258,6 +258,14 @@ def ids(raw: dict) -> dict:
 def minus(raw: dict, baseline_ids: dict) -> dict:
     """raw without what the baseline (a fresh localaws) already held."""
     return {kind: {key: item for key, item in items.items() if key not in baseline_ids.get(kind, ())} for kind, items in raw.items()}
+
+
+def left_after_teardown(raw: dict, baseline_ids: dict) -> dict:
+    """{kind: sorted ids} a teardown left on the account beyond the baseline, except the one resource every
+    environment of an account shares on purpose (the API Gateway logs role, which no teardown deletes)."""
+    left = minus(raw, baseline_ids)
+    left["iam_roles"] = {name: role for name, role in left.get("iam_roles", {}).items() if name != SHARED_API_LOGS_ROLE}
+    return {kind: sorted(items) for kind, items in left.items() if items}
 
 
 def counts(raw: dict) -> dict:

@@ -32,6 +32,7 @@ from sweep_support import (
     REFERENCE,
     client_factory,
     ids,
+    left_after_teardown,
     minus,
     raw_inventory,
     run_interrupted,
@@ -98,9 +99,7 @@ def run_scenario(index, point, way, tmp_path):
         finally:
             result["teardown"] = run_playbook(endpoint, "teardown", suffix, outputs_dir=tmp_path)
             result["snapshot_after_teardown"] = snapshot(aws, suffix)
-            result["after_teardown"] = {
-                kind: sorted(items) for kind, items in minus(raw_inventory(aws), baseline).items() if items
-            }
+            result["after_teardown"] = left_after_teardown(raw_inventory(aws), baseline)
     return result
 
 

@@ -70,6 +70,9 @@ def test_deploy_creates_the_environment(lifecycle):
         "kms_aliases": 1,
         "kms_keys": 1,
         "db_cluster_parameter_groups": 1,  # the Aurora cluster's own, rds.force_ssl=1
+        "s3_buckets": 1,  # the ALB's access logs
+        "usage_plans": 1,
+        "api_keys": 2,  # primary and secondary, from the API keys secret
     }
     # Later roles add their own log groups, roles and other tagged resources; the network's must be among them.
     suffix = lifecycle["suffix"]
