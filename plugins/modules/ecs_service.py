@@ -382,8 +382,14 @@ def wait_until(module, client, waiter_name, deadline, doing):
         module.fail_json_aws(e, msg=msg.format(module.params["name"], module.params["wait_timeout"], doing, cluster))
 
 
+NEW_REVISION = "(the new revision this check-mode run plans)"
+
+
 def resolve_task_definition(module, client):
     wanted = module.params["task_definition"]
+    if not wanted and module.check_mode:
+        # The task-definition task planned a new revision in this check-mode run, so it has no ARN to pass yet.
+        return NEW_REVISION
     try:
         arn = ecs.describe_task_definition(client, wanted)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

@@ -368,6 +368,15 @@ def test_check_mode_on_empty_account_plans(world):
     assert world["ecs"].list_clusters()["clusterArns"] == [world["ecs"].describe_clusters(clusters=[CLUSTER])["clusters"][0]["clusterArn"]]
 
 
+def test_check_mode_with_a_planned_new_revision_plans_the_update(world, update_calls):
+    """--check after the task definition changed: its task planned a new revision and passes no ARN (None)."""
+    run_module(ecs_service, args(world))
+    result = run_module(ecs_service, args(world, task_definition=None), check_mode=True)
+    assert result["changed"] is True
+    assert result["service"]["task_definition"] == ecs_service.NEW_REVISION
+    assert aws_service(world)["taskDefinition"] == world["td"][0] and update_calls == []
+
+
 def test_autoscaled_count_is_kept(world, update_calls):
     run_module(ecs_service, args(world, autoscaled=True, min_count=2, max_count=4))
     # Autoscaling moves the count.
