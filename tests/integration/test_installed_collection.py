@@ -18,6 +18,9 @@ One module, one deploy cycle (issue 10, points 1 and 4 together, to save CI time
    collection task must come from the installed copy) and assert the AWS state through boto3 on localaws.
 
 ansible-doc for every module and the filter, from the installed copy, needs no AWS and runs first.
+
+Its wall time (printed with -s, and in the session's "playbook runs" summary), to re-run on a quiet machine:
+    .venv/bin/python -m pytest tests/integration/test_installed_collection.py -q -s --durations=5
 """
 
 from __future__ import annotations
@@ -107,6 +110,21 @@ def test_the_tarball_installs_with_its_dependencies_offline(installed):
     # The dependency ranges were checked against the installed amazon.aws and community.aws, none fetched.
     for dependency in GALAXY["dependencies"]:
         assert "'{0}:".format(dependency) in installed["install_output"], installed["install_output"]
+
+
+def test_the_offline_install_refuses_missing_dependencies(installed, tmp_path):
+    """Where amazon.aws is installed nowhere (sys.path not scanned), --offline fails instead of skipping the check."""
+    env = dict(installed["env"], ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false", ANSIBLE_COLLECTIONS_PATH=str(tmp_path / "empty"))
+    target = tmp_path / "collections"
+    proc = subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "install", "--offline", str(installed["tarball"]), "-p", str(target)],
+        cwd=str(tmp_path), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, timeout=300,
+    )
+    assert proc.returncode != 0, proc.stdout
+    expected = "amazon.aws:{0} (dependency of streamflix.media_platform".format(GALAXY["dependencies"]["amazon.aws"])
+    assert expected in proc.stdout, proc.stdout
+    assert not (target / "ansible_collections" / "streamflix").exists()
 
 
 def _docs(installed, plugin_type, names):
