@@ -12,10 +12,10 @@ name: platform_report
 short_description: Render an environment's report as one self-contained HTML page
 version_added: 0.1.0
 description:
-  - Renders the page verify.yml's report step writes to C(reports/<suffix>-report.html) - an architecture diagram
-    (inline SVG) of what is deployed (VPC and CIDR, public, private and data tiers per availability zone, the data
-    stores, compute and edge, with their ids and endpoints), the verify findings, the alarms with their thresholds,
-    and the last deploy's slow-resource timeline (inline SVG) when one was recorded.
+  - Renders the page verify.yml's report step writes to C(reports/<suffix>-report.html) - the verdict and the failed
+    checks, an architecture diagram (inline SVG) of what is deployed (VPC and CIDR, public, private and data tiers per
+    availability zone, the data stores, compute and edge, with their ids and endpoints), the alarms with their
+    thresholds, the last deploy's slow-resource timeline (inline SVG) when one was recorded, and every verify finding.
   - Self-contained - inline CSS and SVG, no script, no external asset. Every value is HTML-escaped.
   - Only the fields it names are shown (ids, names, endpoints, numbers); secret values are never in its input (the
     outputs file and the audit hold none), and it prints no secret ARN either.
@@ -65,7 +65,7 @@ th,td{border:1px solid #d9e2ec;padding:4px 8px;text-align:left;vertical-align:to
 th{background:#eef2f7}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.fail td{background:#fff1f0}td.status-fail{color:#b42318;font-weight:bold}td.status-pass{color:#1f7a3a}
 td.state-ALARM{color:#b42318;font-weight:bold}code{font-family:"DejaVu Sans Mono",monospace;font-size:12px}
-.note{color:#52606d;font-size:13px;font-style:italic}svg{background:#fff;border:1px solid #d9e2ec;max-width:100%;height:auto}
+.note{color:#52606d;font-size:13px;font-style:italic}#failed{color:#b42318;font-size:13px;margin:8px 0}svg{background:#fff;border:1px solid #d9e2ec;max-width:100%;height:auto}
 """
 
 FONT = 'font-family="DejaVu Sans,Liberation Sans,Arial,sans-serif"'
@@ -254,8 +254,8 @@ def architecture_svg(outputs, placement):
     height = y + tallest + margin
     defs = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
             '<path d="M0,0 L10,5 L0,10 z" fill="#52606d"/></marker></defs>')
-    return '<svg xmlns="http://www.w3.org/2000/svg" id="architecture" width="{0}" height="{1:.0f}" viewBox="0 0 {0} {1:.0f}" role="img" aria-label="Architecture">{2}{3}</svg>'.format(
-        width, height, defs, "".join(parts))
+    return ('<svg xmlns="http://www.w3.org/2000/svg" id="architecture" width="{0}" height="{1:.0f}" viewBox="0 0 {0} {1:.0f}"'
+            ' role="img" aria-label="Architecture">{2}{3}</svg>').format(width, height, defs, "".join(parts))
 
 
 def _parse_time(value):
@@ -319,8 +319,8 @@ def timeline_svg(timeline):
         x = x_of(started)
         parts.append('<line x1="{0:.0f}" y1="22" x2="{0:.0f}" y2="{1}" stroke="#d69e2e" stroke-dasharray="4 3"/>'.format(x, height - 6))
         parts.append(_text(x + 4, 28, "wait started", size=10, fill="#b7791f"))
-    return '<svg xmlns="http://www.w3.org/2000/svg" id="timeline" width="{0}" height="{1}" viewBox="0 0 {0} {1}" role="img" aria-label="Readiness timeline">{2}</svg>'.format(
-        width, height, "".join(parts))
+    return ('<svg xmlns="http://www.w3.org/2000/svg" id="timeline" width="{0}" height="{1}" viewBox="0 0 {0} {1}" role="img"'
+            ' aria-label="Readiness timeline">{2}</svg>').format(width, height, "".join(parts))
 
 
 def _resources_table(outputs):
@@ -405,16 +405,18 @@ def platform_report(data):
             _e(data.get("environment")), _e(data.get("region")), _e(data.get("account_id")), _e(verify.get("checked_at")),
             _e(data.get("generated_at"))),
         badge,
-        "<h2>Architecture</h2>",
     ]
+    failed = [f for f in findings if f.get("status") == "fail"]
+    if failed:
+        parts.append('<ul id="failed">{0}</ul>'.format("".join(
+            "<li><code>{0}</code> [{1}]: {2}</li>".format(_e(f.get("resource")), _e(f.get("rule")), _e(f.get("detail"))) for f in failed)))
+    parts.append("<h2>Architecture</h2>")
     if outputs:
         parts.append(architecture_svg(outputs, verify.get("placement")))
         parts.append(_resources_table(outputs))
     else:
         parts.append('<p class="note" id="no-outputs">No outputs file for {0}: nothing deployed by site.yml from this directory '
                      "(outputs/{0}.json under streamflix_output_dir). Run site.yml, then the report again.</p>".format(_e(suffix)))
-    parts.append("<h2>Verify findings ({0} pass, {1} fail)</h2>".format(_e(summary.get("pass", 0)), _e(failing)))
-    parts.append(_findings_table(findings) if findings else '<p class="note">No findings.</p>')
     parts.append("<h2>Alarms and thresholds ({0})</h2>".format(len(alarms)))
     parts.append(_alarms_table(alarms) if alarms else '<p class="note" id="no-alarms">No alarm found for this environment.</p>')
     parts.append("<h2>Last deploy: slow-resource timeline</h2>")
@@ -428,6 +430,9 @@ def platform_report(data):
     else:
         parts.append('<p class="note" id="no-timeline">No readiness timeline recorded for {0}: the readiness role writes '
                      "reports/{0}-timeline.json when site.yml waits for the slow resources.</p>".format(_e(suffix)))
+    # The longest part last: every check, failures first.
+    parts.append("<h2>Verify findings ({0} pass, {1} fail)</h2>".format(_e(summary.get("pass", 0)), _e(failing)))
+    parts.append(_findings_table(findings) if findings else '<p class="note">No findings.</p>')
     parts.append("</body></html>\n")
     return "".join(parts)
 

@@ -177,7 +177,7 @@ alarms:
     threshold: {description: The threshold., type: float, sample: 0.0}
     period: {description: "The period in seconds (of the first metric, for metric math).", type: int, sample: 300}
     evaluation_periods: {description: The number of periods evaluated., type: int, sample: 1}
-    state: {description: The alarm's state (OK, ALARM, INSUFFICIENT_DATA)., type: str}
+    state: {description: "The alarm's state: OK, ALARM or INSUFFICIENT_DATA.", type: str}
     actions_enabled: {description: Whether its actions are enabled., type: bool}
     alarm_actions: {description: The ARNs it notifies in ALARM., type: list, elements: str}
 """

@@ -189,6 +189,8 @@ def test_findings_table_is_the_audit_with_the_failure_first(report):
     assert [r["cells"][0] for r in rows[1:]] == ["PASS"] * (len(rows) - 1)
     assert len(rows) > 50
     assert "1 of {0} checks failed".format(len(rows)) in report["dom"].stdout
+    # ... and the failed check is listed right under the verdict.
+    assert '<ul id="failed"><li><code>{0}</code> [log-retention]: '.format(report["log_group"]) in report["dom"].stdout
 
 
 def test_alarms_table_has_every_alarm_with_its_threshold_as_cloudwatch_has_it(report, aws):

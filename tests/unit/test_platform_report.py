@@ -174,7 +174,10 @@ def test_no_secret_arn_is_shown():
 
 
 def test_findings_and_alarms():
-    _page, _dom, text = render()
+    page, _dom, text = render()
+    # The failed checks right under the verdict; the full table (the longest part) last.
+    assert page.index('id="failed"') < page.index('id="architecture"') < page.index('id="alarms"') < page.index('id="timeline"') \
+        < page.index('id="findings"')
     assert "1 of 2 checks failed" in text and "FAIL" in text and "PASS" in text
     assert "streamflix-unit-jobs-dlq-depth" in text and "80.5" in text and "\u2265" in text and "60 s \u00d7 3" in text
     assert "(actions disabled)" in text
