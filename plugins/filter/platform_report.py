@@ -65,7 +65,8 @@ th,td{border:1px solid #d9e2ec;padding:4px 8px;text-align:left;vertical-align:to
 th{background:#eef2f7}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.fail td{background:#fff1f0}td.status-fail{color:#b42318;font-weight:bold}td.status-pass{color:#1f7a3a}
 td.state-ALARM{color:#b42318;font-weight:bold}code{font-family:"DejaVu Sans Mono",monospace;font-size:12px}
-.note{color:#52606d;font-size:13px;font-style:italic}#failed{color:#b42318;font-size:13px;margin:8px 0}svg{background:#fff;border:1px solid #d9e2ec;max-width:100%;height:auto}
+.note{color:#52606d;font-size:13px;font-style:italic}#failed{color:#b42318;font-size:13px;margin:8px 0}
+svg{background:#fff;border:1px solid #d9e2ec;max-width:100%;height:auto}
 """
 
 FONT = 'font-family="DejaVu Sans,Liberation Sans,Arial,sans-serif"'
