@@ -20,7 +20,7 @@ COLLECTION_LINK := build/collections/ansible_collections/streamflix/media_platfo
 EXTRA := $(if $(SUFFIX),-e streamflix_env_suffix=$(SUFFIX),)
 PLAYBOOK := $(BIN)/ansible-playbook -i inventories/$(ENV)
 
-.PHONY: venv localaws localaws-up deploy plan verify teardown test test-unit test-integration molecule lint sanity bench sweep clean scan
+.PHONY: venv localaws localaws-up deploy plan verify report browser teardown test test-unit test-integration molecule lint sanity bench sweep clean scan
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 
@@ -54,6 +54,11 @@ plan: venv localaws-up
 verify: venv localaws-up
 	$(PLAYBOOK) playbooks/verify.yml $(EXTRA)
 
+# Audits the live environment and writes reports/<suffix>-report.html (architecture, findings, alarms, the last
+# deploy's readiness timeline); unlike verify it does not fail on a finding: the page shows them.
+report: venv localaws-up
+	$(PLAYBOOK) playbooks/verify.yml --tags report $(EXTRA)
+
 teardown: venv localaws-up
 	$(PLAYBOOK) playbooks/teardown.yml $(EXTRA)
 
@@ -62,8 +67,12 @@ test: venv lint test-unit test-integration molecule sanity
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit -q -n 2
 
-test-integration: venv
+test-integration: venv browser
 	$(BIN)/python -m pytest tests/integration -q
+
+# Headless Chromium (Debian's chromium package) renders the HTML report in tests/integration/test_report.py.
+browser:
+	@command -v chromium >/dev/null || { apt-get update && apt-get install -y --no-install-recommends chromium; }
 
 molecule: venv
 	$(BIN)/molecule test -s default

@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import time
 
 from ansible.plugins.action import ActionBase
@@ -34,6 +35,24 @@ def progress_line(elapsed, states, pending):
     )
 
 
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+
+
+def timeline(started_at, finished_at, waited, states, created, ready_at, first_look):
+    """The wait as the report draws it: each resource's creation (from the API) and the time it was seen ready."""
+    resources = [
+        {
+            "resource": name,
+            "created_at": created.get(name),
+            "ready_at": ready_at.get(name),
+            "ready_at_first_look": name in first_look,
+        }
+        for name in sorted(states)
+    ]
+    return {"started_at": started_at, "finished_at": finished_at, "waited": waited, "resources": resources}
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
 
@@ -46,8 +65,10 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         timeout = int(self._task.args.get("wait_timeout", 1800))
         progress = max(1, int(self._task.args.get("progress_interval", 60)))
-        started = time.monotonic()
+        started, started_at = time.monotonic(), utc_now()
         answer, waited = self._look(task_vars, 0), False
+        first_look = set(answer.get("ready_at") or {})
+        created, ready_at = dict(answer.get("created_at") or {}), dict(answer.get("ready_at") or {})
         while not answer.get("failed") and not answer.get("ready") and not self._play_context.check_mode:
             elapsed = time.monotonic() - started
             display.display(progress_line(elapsed, answer["states"], answer["pending"]))
@@ -59,8 +80,13 @@ class ActionModule(ActionBase):
                 )
                 break
             answer = self._look(task_vars, min(progress, timeout - elapsed))
+            created.update(answer.get("created_at") or {})
+            for name, moment in (answer.get("ready_at") or {}).items():
+                ready_at.setdefault(name, moment)
         if answer.get("ready") and waited:
             display.display("readiness {0}: all {1} ready".format(duration(time.monotonic() - started), len(answer["states"])))
         answer["waited_seconds"] = round(time.monotonic() - started, 1)
+        answer["created_at"], answer["ready_at"] = created, ready_at
+        answer["timeline"] = timeline(started_at, utc_now(), waited, answer.get("states") or {}, created, ready_at, first_look)
         result.update(answer)
         return result

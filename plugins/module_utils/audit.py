@@ -758,3 +758,74 @@ def environment_alarms(client, suffix, wanted_names):
             tags = client.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags", [])
             result.append(dict(alarm, Tags=tags))
     return result
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What the report draws (verify.yml's report step): where things are and the alarms' thresholds, from the state
+# the audit read. Names, ids, zones and numbers only: nothing here is a secret.
+
+
+def _tag(entry, key):
+    return next((tag.get("Value") for tag in entry.get("Tags", []) if tag.get("Key") == key), None)
+
+
+def placement(state):
+    """The environment's layout by zone: subnets (tier, CIDR), Aurora instances, Redis nodes, EFS mount targets."""
+    subnets = [
+        {"id": subnet["SubnetId"], "az": subnet.get("AvailabilityZone"), "cidr": subnet.get("CidrBlock"),
+         "tier": _tag(subnet, "Tier") or "-", "name": _tag(subnet, "Name") or subnet["SubnetId"]}
+        for subnet in state["subnets"]
+    ]
+    writer = next((m["DBInstanceIdentifier"] for m in (state["aurora"] or {}).get("DBClusterMembers", []) if m.get("IsClusterWriter")), None)
+    aurora = [
+        {"id": instance["DBInstanceIdentifier"], "az": instance.get("AvailabilityZone"),
+         "role": "writer" if instance["DBInstanceIdentifier"] == writer else "reader"}
+        for instance in state["aurora_instances"]
+    ]
+    redis = []
+    for group in (state["redis"] or {}).get("NodeGroups", []):
+        for member in group.get("NodeGroupMembers", []):
+            redis.append({"id": member.get("CacheClusterId"), "az": member.get("PreferredAvailabilityZone"),
+                          "role": member.get("CurrentRole") or "-"})
+    mount_targets = [
+        {"id": target["MountTargetId"], "az": target.get("AvailabilityZoneName"), "subnet_id": target.get("SubnetId")}
+        for target in state["efs_mount_targets"]
+    ]
+    return {
+        "vpc_id": (state["vpc"] or {}).get("VpcId"),
+        "vpc_cidr": (state["vpc"] or {}).get("CidrBlock"),
+        "subnets": sorted(subnets, key=lambda s: (s["az"] or "", s["tier"], s["id"])),
+        "aurora_instances": sorted(aurora, key=lambda i: (i["role"] != "writer", i["id"])),
+        "redis_nodes": sorted(redis, key=lambda n: n["id"] or ""),
+        "efs_mount_targets": sorted(mount_targets, key=lambda t: t["az"] or ""),
+    }
+
+
+def alarm_thresholds(alarms):
+    """Each alarm the audit read: what it watches, its threshold and comparison, its current state.
+
+    A metric math alarm (Metrics) is described by its metrics' namespace, names, statistic and period, and the
+    expression that returns its data.
+    """
+    result = []
+    for alarm in alarms:
+        stats = [item["MetricStat"] for item in alarm.get("Metrics") or [] if item.get("MetricStat")]
+        first = stats[0] if stats else {}
+        expression = next((item.get("Expression") for item in alarm.get("Metrics") or []
+                           if item.get("Expression") and item.get("ReturnData", True)), None)
+        result.append({
+            "name": alarm["AlarmName"],
+            "namespace": alarm.get("Namespace") or first.get("Metric", {}).get("Namespace"),
+            "metric": alarm.get("MetricName") or ", ".join(sorted(set(s["Metric"]["MetricName"] for s in stats))) or None,
+            "dimensions": {d["Name"]: d["Value"] for d in alarm.get("Dimensions") or first.get("Metric", {}).get("Dimensions", [])},
+            "expression": expression,
+            "statistic": alarm.get("Statistic") or alarm.get("ExtendedStatistic") or first.get("Stat"),
+            "comparison": alarm.get("ComparisonOperator"),
+            "threshold": alarm.get("Threshold"),
+            "period": alarm.get("Period") or first.get("Period"),
+            "evaluation_periods": alarm.get("EvaluationPeriods"),
+            "state": alarm.get("StateValue"),
+            "actions_enabled": alarm.get("ActionsEnabled"),
+            "alarm_actions": list(alarm.get("AlarmActions", [])),
+        })
+    return sorted(result, key=lambda a: a["name"])

@@ -153,6 +153,33 @@ summary:
   returned: always
   type: dict
   sample: {pass: 80, fail: 0, total: 80}
+placement:
+  description:
+    - Where the environment's parts are, as read (the report's architecture diagram draws it).
+    - C(vpc_id), C(vpc_cidr); C(subnets) (C(id), C(az), C(cidr), C(tier), C(name)); C(aurora_instances) (C(id),
+      C(az), C(role) writer or reader); C(redis_nodes) (C(id), C(az), C(role)); C(efs_mount_targets) (C(id), C(az),
+      C(subnet_id)). Empty lists for what does not exist.
+  returned: always
+  type: dict
+alarms:
+  description: The environment's metric alarms as read, sorted by name.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name: {description: The alarm's name., type: str, sample: streamflix-dev-jobs-dlq-depth}
+    namespace: {description: The metric's namespace., type: str, sample: AWS/SQS}
+    metric: {description: "The metric's name (the metrics' names, for metric math).", type: str, sample: ApproximateNumberOfMessagesVisible}
+    dimensions: {description: "The metric's dimensions, name to value (of the first metric, for metric math).", type: dict}
+    expression: {description: The metric math expression that returns the alarm's data; null for a one-metric alarm., type: str}
+    statistic: {description: The statistic (or extended statistic)., type: str, sample: Maximum}
+    comparison: {description: The comparison operator., type: str, sample: GreaterThanThreshold}
+    threshold: {description: The threshold., type: float, sample: 0.0}
+    period: {description: "The period in seconds (of the first metric, for metric math).", type: int, sample: 300}
+    evaluation_periods: {description: The number of periods evaluated., type: int, sample: 1}
+    state: {description: "The alarm's state: OK, ALARM or INSUFFICIENT_DATA.", type: str}
+    actions_enabled: {description: Whether its actions are enabled., type: bool}
+    alarm_actions: {description: The ARNs it notifies in ALARM., type: list, elements: str}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -341,6 +368,8 @@ def main():
         failed_findings=[f for f in findings if f["status"] == "fail"],
         summary=audit.summary(findings),
         table=audit.table(findings),
+        placement=audit.placement(state),
+        alarms=audit.alarm_thresholds(state["alarms"]),
     )
 
 

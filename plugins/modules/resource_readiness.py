@@ -100,6 +100,26 @@ ready:
   description: Whether every resource is ready.
   returned: always
   type: bool
+created_at:
+  description: When each resource was created, as the API reports it (ISO 8601 UTC), or null where the API gives none (mount targets).
+  returned: always
+  type: dict
+  sample: {"nat_gateway/nat-0abc": "2026-01-05T10:00:02Z", "mount_target/fsmt-0abc": null}
+ready_at:
+  description:
+    - When this run first saw each ready resource ready (ISO 8601 UTC; to the poll interval). A resource ready at the
+      first look was ready by then.
+    - The action plugin keeps the first time over its slices and adds RV(timeline).
+  returned: always
+  type: dict
+  sample: {"nat_gateway/nat-0abc": "2026-01-05T10:02:11Z"}
+timeline:
+  description:
+    - Added by the action plugin. C(started_at) and C(finished_at) of the wait, C(waited) (whether anything was not
+      ready at the first look), and C(resources), one per resource with C(resource), C(created_at), C(ready_at) and
+      C(ready_at_first_look) (true when it was ready already at the first look, so C(ready_at) is an upper bound).
+  returned: always, from the action plugin
+  type: dict
 pending:
   description: The resources that are not ready yet, with their state.
   returned: always
@@ -107,6 +127,7 @@ pending:
   sample: {"db_instance/streamflix-aurora-dev-2": "creating"}
 """
 
+import datetime
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -133,63 +154,88 @@ FAILED_STATES = (
 NOT_FOUND_YET = "not-found-yet"
 
 
+def iso(moment):
+    """A creation time as the API gives it (datetime) as ISO 8601 UTC text, or None."""
+    if moment is None:
+        return None
+    if isinstance(moment, datetime.datetime):
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return moment.replace(microsecond=0).isoformat() + "Z"
+    return str(moment)
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+
+
 @AWSRetry.jittered_backoff()
-def nat_states(ec2, ids):
+def nat_states(ec2, ids, created):
     try:
         gateways = ec2.describe_nat_gateways(NatGatewayIds=ids)["NatGateways"] if ids else []
     except is_boto3_error_code("NatGatewayNotFound"):
         # EC2 is eventually consistent: a gateway created moments ago is not known by id yet. botocore's
         # NatGatewayAvailable waiter retries on this error; so do we, until wait_timeout.
         return {"nat_gateway/" + nat_id: NOT_FOUND_YET for nat_id in ids}
+    for gateway in gateways:
+        created["nat_gateway/" + gateway["NatGatewayId"]] = iso(gateway.get("CreateTime"))
     return {"nat_gateway/" + gateway["NatGatewayId"]: gateway["State"] for gateway in gateways}
 
 
 @AWSRetry.jittered_backoff()
-def db_states(rds, ids):
+def db_states(rds, ids, created):
     states = {}
     for cluster_id in ids:
         cluster = rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]
         states["db_cluster/" + cluster_id] = cluster["Status"]
+        created["db_cluster/" + cluster_id] = iso(cluster.get("ClusterCreateTime"))
         for member in cluster.get("DBClusterMembers", []):
             instance_id = member["DBInstanceIdentifier"]
             instance = rds.describe_db_instances(DBInstanceIdentifier=instance_id)["DBInstances"][0]
             states["db_instance/" + instance_id] = instance["DBInstanceStatus"]
+            created["db_instance/" + instance_id] = iso(instance.get("InstanceCreateTime"))
     return states
 
 
 @AWSRetry.jittered_backoff()
-def cache_states(elasticache, ids):
+def cache_states(elasticache, ids, created):
     states = {}
     for group_id in ids:
         group = elasticache.describe_replication_groups(ReplicationGroupId=group_id)["ReplicationGroups"][0]
         states["replication_group/" + group_id] = group["Status"]
+        created["replication_group/" + group_id] = iso(group.get("ReplicationGroupCreateTime"))
     return states
 
 
 @AWSRetry.jittered_backoff()
-def mount_target_states(efs, ids):
+def mount_target_states(efs, ids, created):
+    # DescribeMountTargets gives no creation time: the timeline shows when each was seen ready only.
     states = {}
     for file_system_id in ids:
         for target in efs.describe_mount_targets(FileSystemId=file_system_id)["MountTargets"]:
             states["mount_target/" + target["MountTargetId"]] = target["LifeCycleState"]
+            created.setdefault("mount_target/" + target["MountTargetId"], None)
     return states
 
 
 @AWSRetry.jittered_backoff()
-def load_balancer_states(elbv2, arns):
+def load_balancer_states(elbv2, arns, created):
     balancers = elbv2.describe_load_balancers(LoadBalancerArns=arns)["LoadBalancers"] if arns else []
+    for lb in balancers:
+        created["load_balancer/" + lb["LoadBalancerName"]] = iso(lb.get("CreatedTime"))
     # ELB says "active" where the other services say "available".
     return {"load_balancer/" + lb["LoadBalancerName"]: READY if lb["State"]["Code"] == "active" else lb["State"]["Code"] for lb in balancers}
 
 
-def current_states(module, clients):
+def current_states(module, clients, created):
+    """The state of every resource; fills ``created`` with each one's creation time (ISO text or None)."""
     params = module.params
     try:
-        states = nat_states(clients["ec2"], params["nat_gateway_ids"])
-        states.update(db_states(clients["rds"], params["db_cluster_ids"]))
-        states.update(cache_states(clients["elasticache"], params["replication_group_ids"]))
-        states.update(mount_target_states(clients["efs"], params["efs_file_system_ids"]))
-        states.update(load_balancer_states(clients["elbv2"], params["load_balancer_arns"]))
+        states = nat_states(clients["ec2"], params["nat_gateway_ids"], created)
+        states.update(db_states(clients["rds"], params["db_cluster_ids"], created))
+        states.update(cache_states(clients["elasticache"], params["replication_group_ids"], created))
+        states.update(mount_target_states(clients["efs"], params["efs_file_system_ids"], created))
+        states.update(load_balancer_states(clients["elbv2"], params["load_balancer_arns"], created))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="Could not read the state of the slow resources; they must exist (run the roles that create them)")
     return states
@@ -223,7 +269,17 @@ def main():
     clients = {service: module.client(service, retry_decorator=retry) for service in ("ec2", "rds", "elasticache", "efs", "elbv2")}
     started = time.monotonic()
     deadline = started + module.params["wait_timeout"]
-    states = current_states(module, clients)
+    created, ready_at = {}, {}
+
+    def look():
+        seen = current_states(module, clients, created)
+        moment = now_iso()
+        for name, state in seen.items():
+            if state == READY:
+                ready_at.setdefault(name, moment)
+        return seen
+
+    states = look()
     while not_ready(states) and not module.check_mode:
         if failed(states):
             module.fail_json(msg="Resources failed: {0}".format(failed(states)), states=states)
@@ -235,7 +291,7 @@ def main():
             )
         # The interval between two polls (never past the deadline), not a fixed wait.
         time.sleep(max(0, min(module.params["poll_interval"], deadline - time.monotonic())))
-        states = current_states(module, clients)
+        states = look()
     if failed(states) and not module.check_mode:
         module.fail_json(msg="Resources failed: {0}".format(failed(states)), states=states)
     module.exit_json(
@@ -244,6 +300,8 @@ def main():
         ready=not not_ready(states),
         pending=not_ready(states),
         waited_seconds=round(time.monotonic() - started, 1),
+        created_at=dict((name, created.get(name)) for name in states),
+        ready_at=ready_at,
     )
 
 

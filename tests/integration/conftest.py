@@ -11,7 +11,9 @@ from typing import Callable
 
 import pytest
 
-from integration_support import RUNS, PlaybookRun, assert_succeeded, make_client, run_playbook, snapshot, unique_suffix
+from integration_support import (
+    RUNS, PlaybookRun, assert_succeeded, lift_deletion_protection, make_client, run_playbook, snapshot, unique_suffix,
+)
 from localaws.testing import running_localaws
 
 
@@ -73,6 +75,26 @@ def single_nat_environment(playbook, take_snapshot):
     suffix = unique_suffix("itenv")
     run = assert_succeeded(playbook("site", suffix))
     return {"suffix": suffix, "deploy": run, "state": take_snapshot(suffix)}
+
+
+@pytest.fixture(scope="session")
+def verified_environment(playbook, aws):
+    """One environment for the modules that run verify.yml on it: test_report (first), then test_verify.
+
+    test_report verifies it with one tampering it undoes; test_verify tampers with it for good and tears it down
+    (its last test, which sets torn_down); whatever is left at the end of the session goes here.
+    """
+    suffix = unique_suffix("itverify")
+    assert_succeeded(playbook("site", suffix))
+
+    def verify(*extra):
+        return playbook("verify", suffix, *extra)
+
+    env = {"suffix": suffix, "verify": verify, "torn_down": False}
+    yield env
+    if not env["torn_down"]:  # a test failed before test_verify's teardown test ran, or test_verify did not run
+        lift_deletion_protection(aws, suffix)
+        assert_succeeded(playbook("teardown", suffix))
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -445,6 +445,11 @@ def tagged_elsewhere(aws, suffix: str, keys_pending_deletion=frozenset()) -> dic
     return found
 
 
+def lift_deletion_protection(aws, suffix: str) -> None:
+    """A test turned the Aurora cluster's deletion protection on; lift it so the (unprotected) environment can go."""
+    aws("rds").modify_db_cluster(DBClusterIdentifier="streamflix-aurora-" + suffix, DeletionProtection=False, ApplyImmediately=True)
+
+
 def is_empty(state: dict) -> bool:
     return all(not resources for resources in state.values())
 

@@ -65,7 +65,7 @@ def test_no_generated_secret_appears_in_a_vvv_run_or_in_its_files(verbose_enviro
     assert len(values) >= 4 and all(len(value) >= 8 for value in values.values()), sorted(values)
     audit = assert_succeeded(playbook("verify", suffix, "-vvv", "-e", json.dumps({"reports_dir": str(tmp_path)})))
     places = {"site.yml -vvv output": verbose_environment["deploy"].output, "verify.yml -vvv output": audit.output}
-    files = [outputs_dir / (suffix + ".json"), tmp_path / (suffix + "-verify.json")]
+    files = [outputs_dir / (suffix + ".json"), tmp_path / (suffix + "-verify.json"), tmp_path / (suffix + "-report.html")]
     assert all(path.is_file() for path in files)
     for path in files + sorted((REPO / "reports").glob("*")) + sorted((REPO / "outputs").glob("*")):
         places[str(path)] = path.read_text()

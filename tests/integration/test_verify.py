@@ -1,6 +1,7 @@
 """playbooks/verify.yml on localaws: a fresh deploy passes every rule; each tampering made through boto3 is caught.
 
-One environment of its own: deployed once, verified (and verified in check mode), tampered with through boto3
+One environment (conftest's verified_environment, shared with test_report, which runs first and undoes its
+one tampering): deployed once, verified (and verified in check mode), tampered with through boto3
 (each tampering is read back through boto3 before verify runs, so only changes localaws really applied count),
 verified once more, then torn down. The report verify writes is the one piece of the playbook's output these
 tests read (DESIGN.md allows it): its findings must name each tampered resource under the right rule, and
@@ -13,7 +14,7 @@ import json
 
 import pytest
 
-from integration_support import REPO, assert_succeeded, is_empty, leftovers, unique_suffix
+from integration_support import REPO, assert_succeeded, is_empty, leftovers, lift_deletion_protection
 
 RULES = {
     "exists", "encryption-at-rest", "in-transit", "multi-az", "private", "sg-rules", "backups", "log-retention",
@@ -55,23 +56,9 @@ def reports_dir(output_dir):
 
 
 @pytest.fixture(scope="module")
-def environment(playbook, aws):
-    suffix = unique_suffix("itverify")
-    assert_succeeded(playbook("site", suffix))
-
-    def verify(*extra):
-        return playbook("verify", suffix, *extra)
-
-    env = {"suffix": suffix, "verify": verify, "torn_down": False}
-    yield env
-    if not env["torn_down"]:  # a test failed before the teardown test ran
-        lift_deletion_protection(aws, suffix)
-        assert_succeeded(playbook("teardown", suffix))
-
-
-def lift_deletion_protection(aws, suffix):
-    """A tampering turned deletion protection on; lift it so the (unprotected) environment can go."""
-    aws("rds").modify_db_cluster(DBClusterIdentifier=names(suffix)["aurora"], DeletionProtection=False, ApplyImmediately=True)
+def environment(verified_environment):
+    """The session's verified_environment (conftest.py): test_report verified it first and left it as deployed."""
+    return verified_environment
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -325,17 +312,19 @@ def test_verify_catches_each_tampering(environment, aws, reports_dir):
 
 def test_teardown_after_verify_leaves_nothing(environment, playbook, aws, take_snapshot, output_dir):
     suffix = environment["suffix"]
-    own_files = [output_dir / "outputs" / (suffix + ".json"), output_dir / "reports" / (suffix + "-verify.json")]
-    others = [output_dir / "outputs" / "itkeep.json", output_dir / "reports" / "itkeep-verify.json"]
+    own_files = [output_dir / "outputs" / (suffix + ".json")] + [
+        output_dir / "reports" / (suffix + kind) for kind in ("-verify.json", "-report.html", "-timeline.json")]
+    others = [output_dir / "outputs" / "itkeep.json", output_dir / "reports" / "itkeep-verify.json",
+              output_dir / "reports" / "itkeep-report.html"]
     for path in others:
         path.write_text("{}\n")
     # The deploy and verify wrote under streamflix_output_dir, not into the collection (the checkout).
-    assert [path.is_file() for path in own_files] == [True, True]
-    assert not any((REPO / kind / path.name).exists() for kind, path in zip(("outputs", "reports"), own_files))
+    assert [path.is_file() for path in own_files] == [True] * 4
+    assert not any((REPO / path.parent.name / path.name).exists() for path in own_files)
     lift_deletion_protection(aws, suffix)
     environment["torn_down"] = True
     assert_succeeded(playbook("teardown", suffix))
     state = take_snapshot(suffix)
     assert is_empty(state), leftovers(state)
     # Teardown removes this suffix's outputs and report, and nothing else there.
-    assert [path.exists() for path in own_files + others] == [False, False, True, True]
+    assert [path.exists() for path in own_files + others] == [False] * 4 + [True] * 3

@@ -3,6 +3,8 @@ does not know by id yet (eventual consistency, NatGatewayNotFound) is waited for
 
 from __future__ import annotations
 
+import datetime
+
 import boto3
 import pytest
 
@@ -41,3 +43,21 @@ def test_a_nat_gateway_still_unknown_at_the_deadline_is_named(fresh_nat):
     nat_id = fresh_nat(120.0)
     result = fail_module(module, {"nat_gateway_ids": [nat_id], "poll_interval": 1, "wait_timeout": 0})
     assert nat_id in result["msg"] and "not-found-yet" in result["msg"]
+
+
+def test_records_each_resources_creation_and_when_it_was_seen_ready(fresh_nat):
+    nat_id = fresh_nat(2.0)
+    result = run_module(module, {"nat_gateway_ids": [nat_id], "poll_interval": 1, "wait_timeout": 60})
+    gateway = boto3.client("ec2", region_name=REGION).describe_nat_gateways(NatGatewayIds=[nat_id])["NatGateways"][0]
+    assert result["created_at"] == {"nat_gateway/" + nat_id: module.iso(gateway["CreateTime"])}
+    created = module.iso(gateway["CreateTime"])
+    assert created.endswith("Z") and result["ready_at"]["nat_gateway/" + nat_id] >= created
+
+
+@pytest.mark.parametrize("moment, expected", [
+    (None, None),
+    (datetime.datetime(2026, 1, 5, 10, 0, 1, 500), "2026-01-05T10:00:01Z"),
+    (datetime.datetime(2026, 1, 5, 12, 0, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=2))), "2026-01-05T10:00:01Z"),
+])
+def test_iso(moment, expected):
+    assert module.iso(moment) == expected

@@ -85,3 +85,22 @@ def test_check_mode_looks_once_without_waiting():
     result, lines, calls = run_plugin([answer({DB: "creating"})], check_mode=True)
     assert result["ready"] is False and not result.get("failed")
     assert len(calls) == 1 and lines == []
+
+
+def test_timeline_keeps_the_first_time_each_resource_was_seen_ready():
+    first = dict(answer({DB: "creating"}), created_at={NAT: "2026-01-05T10:00:00Z", DB: None}, ready_at={NAT: "2026-01-05T10:02:00Z"})
+    later = dict(answer({}), created_at={NAT: "2026-01-05T10:00:00Z", DB: "2026-01-05T10:01:00Z"},
+                 ready_at={NAT: "2026-01-05T10:03:00Z", DB: "2026-01-05T10:09:00Z"})
+    result, _lines, _calls = run_plugin([first, later])
+    timeline = result["timeline"]
+    assert timeline["waited"] is True and timeline["started_at"] <= timeline["finished_at"]
+    assert timeline["resources"] == [
+        {"resource": DB, "created_at": "2026-01-05T10:01:00Z", "ready_at": "2026-01-05T10:09:00Z", "ready_at_first_look": False},
+        {"resource": NAT, "created_at": "2026-01-05T10:00:00Z", "ready_at": "2026-01-05T10:02:00Z", "ready_at_first_look": True},
+    ]
+
+
+def test_timeline_of_a_run_that_found_everything_ready():
+    result, _lines, _calls = run_plugin([dict(answer({}), created_at={NAT: None, DB: None}, ready_at={NAT: "t", DB: "t"})])
+    assert result["timeline"]["waited"] is False
+    assert all(r["ready_at_first_look"] for r in result["timeline"]["resources"])
