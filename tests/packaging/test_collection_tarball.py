@@ -108,3 +108,9 @@ def test_playbooks_resolve_by_fqcn_from_the_installed_copy(installed, tmp_path):
         proc = run([DEV_BIN / "ansible-playbook", "--syntax-check", "-i", inventory, f"streamflix.media_platform.{playbook}"],
                    cwd=tmp_path, env=env)
         assert f"playbook: {installed / INSTALLED / 'playbooks' / playbook}.yml" in proc.stdout, proc.stdout
+    # The one-line project playbook README.md gives for AWX with the execution environment.
+    wrapper = tmp_path / "site.yml"
+    wrapper.write_text("- name: StreamFlix platform\n  ansible.builtin.import_playbook: streamflix.media_platform.site\n")
+    proc = run([DEV_BIN / "ansible-playbook", "--list-tasks", "-i", inventory, wrapper], cwd=tmp_path, env=env)
+    assert "play #2 (streamflix): Converge the StreamFlix platform" in proc.stdout, proc.stdout
+    assert "streamflix.media_platform.readiness : Wait once for every slow resource" in proc.stdout, proc.stdout
