@@ -21,6 +21,7 @@ EXTRA := $(if $(SUFFIX),-e streamflix_env_suffix=$(SUFFIX),)
 PLAYBOOK := $(BIN)/ansible-playbook -i inventories/$(ENV)
 
 .PHONY: venv localaws localaws-up deploy plan verify report browser teardown test test-unit test-integration molecule lint sanity bench sweep clean scan
+.PHONY: packaging-venv collection-build galaxy-lint test-packaging
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 
@@ -62,7 +63,7 @@ report: venv localaws-up
 teardown: venv localaws-up
 	$(PLAYBOOK) playbooks/teardown.yml $(EXTRA)
 
-test: venv lint test-unit test-integration molecule sanity
+test: venv lint test-unit test-packaging test-integration molecule sanity
 
 test-unit: venv
 	$(BIN)/python -m pytest tests/unit -q -n 2
@@ -77,7 +78,7 @@ browser:
 molecule: venv
 	$(BIN)/molecule test -s default
 
-lint: venv
+lint: venv galaxy-lint
 	$(BIN)/ansible-lint --profile production
 	$(BIN)/antsibull-changelog lint
 
@@ -102,6 +103,33 @@ $(PROWLER_VENV)/.installed: tools/scan/requirements-prowler.txt
 # FAIL on the environment's resources that tests/security/prowler-accepted.yaml does not accept, or on a Prowler error.
 scan: venv localaws-up $(PROWLER_VENV)/.installed
 	$(PROWLER_VENV)/bin/python tests/security/scan.py --deploy --suffix $(if $(SUFFIX),$(SUFFIX),$(ENV)) --environment $(ENV)
+
+# Packaging (galaxy-importer, antsibull-docs and ansible-builder, pinned in tools/packaging/requirements.txt) in a
+# venv of its own: galaxy-importer brings its own ansible-lint and flake8, which are not the toolchain's.
+PACKAGING_VENV := build/packaging-venv
+COLLECTION_VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := build/dist/streamflix-media_platform-$(COLLECTION_VERSION).tar.gz
+$(PACKAGING_VENV)/.installed: tools/packaging/requirements.txt
+	test -x $(PACKAGING_VENV)/bin/python || $(PYTHON) -m venv $(PACKAGING_VENV)
+	$(PACKAGING_VENV)/bin/pip install --quiet -r tools/packaging/requirements.txt
+	touch $@
+
+packaging-venv: $(PACKAGING_VENV)/.installed
+
+# The tarball `ansible-galaxy collection install` takes: build/dist/streamflix-media_platform-<version>.tar.gz.
+collection-build: venv
+	rm -rf build/dist
+	$(BIN)/ansible-galaxy collection build --output-path build/dist .
+
+# galaxy-importer on the built tarball (tools/packaging/galaxy-importer.cfg: everything but ansible-test, which needs
+# a container engine), then antsibull-docs lint-collection-docs --plugin-docs on that tarball installed; fails on
+# any error or warning. galaxy-importer's log: build/galaxy-importer.log.
+galaxy-lint: collection-build packaging-venv
+	$(PACKAGING_VENV)/bin/python tools/packaging/galaxy_lint.py $(TARBALL)
+
+# The tarball installs and documents itself; ansible-builder create makes the execution environment's build context.
+test-packaging: venv packaging-venv
+	$(BIN)/python -m pytest tests/packaging -q
 
 clean:
 	rm -rf build outputs reports

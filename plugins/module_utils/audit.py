@@ -339,13 +339,16 @@ def rule_in_transit(state, expected):
     alb = state["alb"]
     if alb and expected["certificate_arn"]:
         listeners = alb["listeners"]
-        https = [l for l in listeners if l.get("Protocol") == "HTTPS" and l.get("Port") == 443
-                 and expected["certificate_arn"] in [c.get("CertificateArn") for c in l.get("Certificates", [])]]
-        plain = [l for l in listeners if l.get("Protocol") == "HTTP"]
+        https = [
+            listener for listener in listeners
+            if (listener.get("Protocol"), listener.get("Port")) == ("HTTPS", 443)
+            if expected["certificate_arn"] in [c.get("CertificateArn") for c in listener.get("Certificates", [])]
+        ]
+        plain = [listener for listener in listeners if listener.get("Protocol") == "HTTP"]
         redirects = all(
             any(a.get("Type") == "redirect" and (a.get("RedirectConfig") or {}).get("Protocol") == "HTTPS"
-                for a in l.get("DefaultActions", []))
-            for l in plain
+                for a in listener.get("DefaultActions", []))
+            for listener in plain
         )
         out.append(finding(
             names["alb"], "in-transit", bool(https) and redirects,

@@ -275,14 +275,14 @@ def deployment_configuration_differs(current, desired):
 
 def changed_settings(current, desired, desired_count):
     """The in-place settings that differ, in UPDATABLE order."""
+    grace = desired["health_check_grace_period_seconds"]
     differs = {
         "task_definition": current["task_definition"] != desired["task_definition"],
         "desired_count": current["desired_count"] != desired_count,
         "platform_version": desired["platform_version"] is not None and current["platform_version"] != desired["platform_version"],
         "network_configuration": network_differs(current["network_configuration"], desired["network_configuration"]),
         "load_balancers": load_balancers_differ(current["load_balancers"], desired["load_balancers"]),
-        "health_check_grace_period_seconds": desired["health_check_grace_period_seconds"] is not None
-        and (current["health_check_grace_period_seconds"] or 0) != desired["health_check_grace_period_seconds"],
+        "health_check_grace_period_seconds": grace is not None and (current["health_check_grace_period_seconds"] or 0) != grace,
         "deployment_configuration": deployment_configuration_differs(current["deployment_configuration"], desired["deployment_configuration"]),
         "enable_execute_command": current["enable_execute_command"] != desired["enable_execute_command"],
         "enable_ecs_managed_tags": current["enable_ecs_managed_tags"] != desired["enable_ecs_managed_tags"],

@@ -550,9 +550,9 @@ class RdsWaiterFactory(BaseWaiterFactory):
                 maxAttempts=240,
                 acceptors=[
                     dict(state="success", matcher="pathAll", argument="DBClusters[].Status", expected="available"),
-                ]
-                + [dict(state="failure", matcher="pathAny", argument="DBClusters[].Status", expected=s) for s in CLUSTER_FAILED]
-                + [dict(state="retry", matcher="error", expected="DBClusterNotFoundFault")],
+                    *[dict(state="failure", matcher="pathAny", argument="DBClusters[].Status", expected=s) for s in CLUSTER_FAILED],
+                    dict(state="retry", matcher="error", expected="DBClusterNotFoundFault"),
+                ],
             ),
             cluster_deleted=dict(
                 operation="DescribeDBClusters",
@@ -569,9 +569,9 @@ class RdsWaiterFactory(BaseWaiterFactory):
                 maxAttempts=240,
                 acceptors=[
                     dict(state="success", matcher="pathAll", argument="DBInstances[].DBInstanceStatus", expected="available"),
-                ]
-                + [dict(state="failure", matcher="pathAny", argument="DBInstances[].DBInstanceStatus", expected=s) for s in INSTANCE_FAILED]
-                + [dict(state="retry", matcher="error", expected="DBInstanceNotFound")],
+                    *[dict(state="failure", matcher="pathAny", argument="DBInstances[].DBInstanceStatus", expected=s) for s in INSTANCE_FAILED],
+                    dict(state="retry", matcher="error", expected="DBInstanceNotFound"),
+                ],
             ),
             instance_deleted=dict(
                 operation="DescribeDBInstances",
