@@ -43,6 +43,26 @@ def test_counts_each_protocol_by_operation(counted, name):
     }
 
 
+def test_rest_operations_sharing_a_path_are_told_apart_by_their_query(counted, name):
+    # S3: GET /{Bucket} is ListObjects, GET /{Bucket}?tagging GetBucketTagging, ?list-type=2 ListObjectsV2.
+    request_counts(counted, reset=True)
+    s3 = make_client(counted, "s3")
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    s3.get_bucket_tagging(Bucket=name)
+    s3.head_bucket(Bucket=name)
+    s3.list_objects(Bucket=name)
+    s3.list_objects_v2(Bucket=name)
+    assert request_counts(counted) == {
+        "s3.CreateBucket": 1,
+        "s3.GetBucketTagging": 1,
+        "s3.HeadBucket": 1,
+        "s3.ListObjects": 1,
+        "s3.ListObjectsV2": 1,
+        "s3.PutBucketTagging": 1,
+    }
+
+
 def test_the_form_body_still_reaches_the_backend(counted, name):
     # Reading Action from the body must leave the body for moto: the call takes effect with its parameters.
     ec2 = make_client(counted, "ec2")

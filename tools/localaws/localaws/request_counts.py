@@ -24,37 +24,43 @@ _FORM = "application/x-www-form-urlencoded"
 
 
 class _RestRoutes:
-    """(method, compiled path regex, operation) of a rest service's botocore model, longest literal first."""
+    """The operations of a rest service's botocore model, by method, path pattern and the query keys they need.
+
+    Several operations can share a path (S3's ``GET /{Bucket}`` is ListObjects, ``GET /{Bucket}?tagging``
+    GetBucketTagging): the one whose query keys are all in the request and that names the most of them wins, then
+    the one with the longest literal path."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._routes: dict[str, list[tuple[str, re.Pattern[str], int, str]]] = {}
+        self._routes: dict[str, list[tuple[str, re.Pattern[str], frozenset[str], str]]] = {}
 
-    def _load(self, service: str) -> list[tuple[str, re.Pattern[str], int, str]]:
+    def _load(self, service: str) -> list[tuple[str, re.Pattern[str], frozenset[str], str]]:
         import botocore.session
 
-        routes: list[tuple[str, re.Pattern[str], int, str]] = []
+        routes: list[tuple[int, int, tuple[str, re.Pattern[str], frozenset[str], str]]] = []
         try:
             model = botocore.session.get_session().get_service_model(_MODEL_NAMES.get(service, service))
         except Exception:  # an unknown service: counted by method only
-            return routes
+            return []
         for name in model.operation_names:
             http = model.operation_model(name).http
-            uri = http.get("requestUri", "/").split("?", 1)[0]
+            uri, _, query = http.get("requestUri", "/").partition("?")
+            keys = frozenset(part.split("=", 1)[0] for part in query.split("&") if part)
             literal = len(re.sub(r"\{[^}]+\}", "", uri))
             pattern = re.sub(r"\\\{[^}]+?\\\+\\\}", ".+", re.escape(uri))
             pattern = re.sub(r"\\\{[^}]+?\\\}", "[^/]+", pattern)
-            routes.append((http.get("method", "POST"), re.compile(pattern.rstrip("/") + "/?$"), literal, name))
-        routes.sort(key=lambda route: -route[2])
-        return routes
+            route = (http.get("method", "POST"), re.compile(pattern.rstrip("/") + "/?$"), keys, name)
+            routes.append((len(keys), literal, route))
+        routes.sort(key=lambda item: (-item[0], -item[1]))
+        return [route for _keys, _literal, route in routes]
 
-    def match(self, service: str, method: str, path: str) -> str | None:
+    def match(self, service: str, method: str, path: str, query_keys: frozenset[str]) -> str | None:
         with self._lock:
             routes = self._routes.get(service)
             if routes is None:
                 routes = self._routes[service] = self._load(service)
-        for route_method, pattern, _literal, name in routes:
-            if route_method == method and pattern.match(path):
+        for route_method, pattern, keys, name in routes:
+            if route_method == method and keys <= query_keys and pattern.match(path):
                 return name
         return None
 
@@ -84,7 +90,8 @@ def operation_of(environ: dict[str, Any]) -> str:
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return f"{service}.{target.rsplit('.', 1)[-1]}"
-    action = parse_qs(environ.get("QUERY_STRING") or "").get("Action")
+    query = parse_qs(environ.get("QUERY_STRING") or "", keep_blank_values=True)
+    action = query.get("Action")
     if action:
         return f"{service}.{action[0]}"
     method = environ.get("REQUEST_METHOD", "GET")
@@ -92,7 +99,7 @@ def operation_of(environ: dict[str, Any]) -> str:
         body_action = _form_action(environ)
         if body_action:
             return f"{service}.{body_action}"
-    name = _REST.match(service, method, environ.get("PATH_INFO") or "/")
+    name = _REST.match(service, method, environ.get("PATH_INFO") or "/", frozenset(query))
     return f"{service}.{name or method}"
 
 
