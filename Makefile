@@ -17,12 +17,14 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # Tools started by molecule and ansible-lint (ansible-config, ansible-playbook) come from the venv.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 COLLECTION_LINK := build/collections/ansible_collections/streamflix/media_platform
+# Mitogen's strategy plugins (ansible.cfg: strategy = mitogen_linear), linked from the venv's mitogen package.
+MITOGEN_LINK := build/mitogen
 EXTRA := $(if $(SUFFIX),-e streamflix_env_suffix=$(SUFFIX),)
 PLAYBOOK := $(BIN)/ansible-playbook -i inventories/$(ENV)
 
 .PHONY: venv localaws localaws-up deploy plan verify teardown test test-unit test-integration molecule lint sanity bench sweep clean scan
 
-venv: $(VENV)/.installed $(COLLECTION_LINK)
+venv: $(VENV)/.installed $(COLLECTION_LINK) $(MITOGEN_LINK)
 
 $(VENV)/.installed: requirements.txt tools/localaws/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +37,11 @@ $(VENV)/.installed: requirements.txt tools/localaws/pyproject.toml
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn ../../../.. $@
+
+# ansible.cfg names build/mitogen/plugins/strategy: the package's own directory, wherever pip put it.
+$(MITOGEN_LINK): $(VENV)/.installed
+	mkdir -p $(dir $@)
+	ln -sfn "$$($(BIN)/python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))')" $@
 
 localaws: venv
 	$(BIN)/localaws --host $(LOCALAWS_HOST) --port $(LOCALAWS_PORT)
