@@ -84,7 +84,7 @@ sweep: venv
 	STREAMFLIX_SWEEP=full $(BIN)/python -m pytest tests/integration/test_interruption.py -q -s
 
 bench: venv
-	$(BIN)/python bench/deploy_cycle.py --runs 3 --json build/bench-deploy.json
+	$(BIN)/python bench/deploy_cycle.py --runs 3 --with-floor --profile --json build/bench-deploy.json
 
 sanity: venv
 	tests/sanity/run.sh
