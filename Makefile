@@ -17,13 +17,15 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # Tools started by molecule and ansible-lint (ansible-config, ansible-playbook) come from the venv.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 COLLECTION_LINK := build/collections/ansible_collections/streamflix/media_platform
+# Mitogen's strategy plugins (ansible.cfg: strategy = mitogen_linear), linked from the venv's mitogen package.
+MITOGEN_LINK := build/mitogen
 EXTRA := $(if $(SUFFIX),-e streamflix_env_suffix=$(SUFFIX),)
 PLAYBOOK := $(BIN)/ansible-playbook -i inventories/$(ENV)
 
 .PHONY: venv localaws localaws-up deploy plan verify report browser teardown test test-unit test-integration molecule lint sanity bench sweep clean scan
 .PHONY: packaging-venv collection-build galaxy-lint test-packaging
 
-venv: $(VENV)/.installed $(COLLECTION_LINK)
+venv: $(VENV)/.installed $(COLLECTION_LINK) $(MITOGEN_LINK)
 
 $(VENV)/.installed: requirements.txt tools/localaws/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +38,11 @@ $(VENV)/.installed: requirements.txt tools/localaws/pyproject.toml
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn ../../../.. $@
+
+# ansible.cfg names build/mitogen/plugins/strategy: the package's own directory, wherever pip put it.
+$(MITOGEN_LINK): $(VENV)/.installed
+	mkdir -p $(dir $@)
+	ln -sfn "$$($(BIN)/python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))')" $@
 
 localaws: venv
 	$(BIN)/localaws --host $(LOCALAWS_HOST) --port $(LOCALAWS_PORT)
@@ -87,7 +94,7 @@ sweep: venv
 	STREAMFLIX_SWEEP=full $(BIN)/python -m pytest tests/integration/test_interruption.py -q -s
 
 bench: venv
-	$(BIN)/python bench/deploy_cycle.py --runs 3 --json build/bench-deploy.json
+	$(BIN)/python bench/deploy_cycle.py --runs 3 --with-floor --profile --json build/bench-deploy.json
 
 sanity: venv
 	tests/sanity/run.sh

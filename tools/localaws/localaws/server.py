@@ -14,10 +14,14 @@ import uuid
 from typing import Any, Callable, Iterable
 
 from .model import MODEL
+from .request_counts import RequestCounter
 
 HEALTH_PATH = "/_localaws/health"
 # Counts of the fault injection so far: {"aws_requests": N, "faults": N, "by_code": {code: N}}.
 FAULTS_PATH = "/_localaws/faults"
+# AWS requests by operation since the start or the last reset: GET {"<service>.<Operation>": N}; DELETE (or POST)
+# answers the same counts and starts again from zero.
+REQUESTS_PATH = "/_localaws/requests"
 # Paths that are never faulted: moto's own control API and our health check.
 _UNFAULTED_PREFIXES = ("/moto-api", "/_localaws")
 
@@ -98,6 +102,7 @@ class LocalAwsApp:
         self.in_flight = 0
         self.aws_requests = 0
         self.faults_by_code: dict[str, int] = {}
+        self.requests = RequestCounter()
 
     def fault_counts(self) -> dict[str, Any]:
         """How many AWS requests arrived and how many of them were answered with an injected fault."""
@@ -153,7 +158,23 @@ class LocalAwsApp:
                     [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
                 )
                 return [body]
+            if path == REQUESTS_PATH:
+                method = environ.get("REQUEST_METHOD", "GET")
+                if method in ("DELETE", "POST"):
+                    counts = self.requests.reset()
+                elif method == "GET":
+                    counts = self.requests.snapshot()
+                else:
+                    start_response("405 Method Not Allowed", [("Allow", "GET, POST, DELETE"), ("Content-Length", "0")])
+                    return [b""]
+                body = json.dumps(counts).encode()
+                start_response(
+                    "200 OK",
+                    [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+                )
+                return [body]
             if not path.startswith(_UNFAULTED_PREFIXES):
+                self.requests.count(environ)
                 MODEL.settle()  # resources whose intermediate states have passed reach their final state
                 fault = self._pick_fault()
                 if fault is not None:

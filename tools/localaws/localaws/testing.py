@@ -50,6 +50,13 @@ def fault_counts(endpoint: str) -> dict:
         return json.load(resp)
 
 
+def request_counts(endpoint: str, reset: bool = False) -> dict[str, int]:
+    """AWS requests by operation so far, {"<service>.<Operation>": N}; with reset, also start again from zero."""
+    request = urllib.request.Request(f"{endpoint}/_localaws/requests", method="DELETE" if reset else "GET")
+    with urllib.request.urlopen(request, timeout=5) as resp:
+        return json.load(resp)
+
+
 def latency_args(latency_model: str | None, time_scale: float | None) -> list[str]:
     """The command-line options that set the latency model, for the values given."""
     args = []
