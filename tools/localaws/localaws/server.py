@@ -18,6 +18,8 @@ from .model import MODEL
 HEALTH_PATH = "/_localaws/health"
 # Counts of the fault injection so far: {"aws_requests": N, "faults": N, "by_code": {code: N}}.
 FAULTS_PATH = "/_localaws/faults"
+# Every resource timeline the latency model started: [{"type", "id", "state", "final", "requested_at", "ready_at"}].
+TIMELINE_PATH = "/_localaws/timeline"
 # Paths that are never faulted: moto's own control API and our health check.
 _UNFAULTED_PREFIXES = ("/moto-api", "/_localaws")
 
@@ -146,8 +148,8 @@ class LocalAwsApp:
                     [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
                 )
                 return [body]
-            if path == FAULTS_PATH:
-                body = json.dumps(self.fault_counts()).encode()
+            if path in (FAULTS_PATH, TIMELINE_PATH):
+                body = json.dumps(self.fault_counts() if path == FAULTS_PATH else MODEL.timeline()).encode()
                 start_response(
                     "200 OK",
                     [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
