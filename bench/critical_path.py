@@ -131,10 +131,10 @@ def run_playbook(endpoint: str, playbook: str, suffix: str) -> dict:
     started = time.time()
     result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     ended = time.time()
-    recap = RECAP.search(result.stdout)
-    if result.returncode != 0 or recap is None:
+    recaps = RECAP.findall(result.stdout)
+    if result.returncode != 0 or not recaps:
         raise SystemExit(f"{playbook} failed (rc {result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}")
-    return {"started": started, "ended": ended, "changed": int(recap.group(2))}
+    return {"started": started, "ended": ended, "changed": sum(int(recap[1]) for recap in recaps)}
 
 
 def durations(graph: dict, entries: list[dict]) -> dict[str, float]:
