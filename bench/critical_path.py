@@ -260,6 +260,21 @@ def gantt_svg(title: str, step: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def write_report(out: Path, time_scale: float, rtt: float, runs: list[dict]) -> dict:
+    """The JSON (medians over the runs so far, then every run) and the Gantt charts of the median run."""
+    report: dict = {"time_scale": time_scale, "api_round_trip_s": round(rtt, 4), "runs_count": len(runs)}
+    for step in ("deploy", "teardown"):
+        for key in ("wall_s", "critical_path_s", "ratio"):
+            report[f"{step}_{key}"] = round(statistics.median(r[step][key] for r in runs), 3)
+    report["runs"] = runs
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    median_run = sorted(runs, key=lambda r: r["deploy"]["wall_s"])[len(runs) // 2]
+    for step in ("deploy", "teardown"):
+        title = f"{step} at time scale {time_scale} ({median_run['suffix']})"
+        out.with_name(f"{out.stem}-{step}.svg").write_text(gantt_svg(title, median_run[step]))
+    return report
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time-scale", type=float, required=True, help="the model's time scale (AWS seconds x S)")
@@ -268,7 +283,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.time_scale <= 0:
         parser.error("--time-scale must be > 0 (the model is off at 0)")
-    runs = []
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    runs: list[dict] = []
+    report: dict = {}
     with running_localaws(latency_model="aws", time_scale=args.time_scale) as endpoint:
         rtt = measure_rtt(endpoint)
         for _ in range(args.runs):
@@ -278,18 +296,7 @@ def main() -> int:
             runs.append({"suffix": suffix, "deploy": deploy, "teardown": teardown})
             print(f"{suffix}: deploy {deploy['wall_s']} s / {deploy['critical_path_s']} s = {deploy['ratio']}, "
                   f"teardown {teardown['wall_s']} s / {teardown['critical_path_s']} s = {teardown['ratio']}", flush=True)
-    report: dict = {"time_scale": args.time_scale, "api_round_trip_s": round(rtt, 4), "runs_count": args.runs}
-    for step in ("deploy", "teardown"):
-        for key in ("wall_s", "critical_path_s", "ratio"):
-            report[f"{step}_{key}"] = round(statistics.median(r[step][key] for r in runs), 3)
-    report["runs"] = runs
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    median_run = sorted(runs, key=lambda r: r["deploy"]["wall_s"])[len(runs) // 2]
-    for step in ("deploy", "teardown"):
-        title = f"{step} at time scale {args.time_scale} ({median_run['suffix']})"
-        out.with_name(f"{out.stem}-{step}.svg").write_text(gantt_svg(title, median_run[step]))
+            report = write_report(out, args.time_scale, rtt, runs)  # after each run: an interrupted series keeps its runs
     print(json.dumps({k: v for k, v in report.items() if k != "runs"}, indent=2))
     return 0
 
