@@ -22,7 +22,7 @@ MITOGEN_LINK := build/mitogen
 EXTRA := $(if $(SUFFIX),-e streamflix_env_suffix=$(SUFFIX),)
 PLAYBOOK := $(BIN)/ansible-playbook -i inventories/$(ENV)
 
-.PHONY: venv localaws localaws-up deploy plan verify report browser teardown test test-unit test-integration molecule lint sanity bench sweep clean scan
+.PHONY: venv localaws localaws-up deploy plan verify report browser teardown test test-unit test-integration molecule lint sanity bench bench-critical-path sweep clean scan
 .PHONY: packaging-venv collection-build galaxy-lint test-packaging
 
 venv: $(VENV)/.installed $(COLLECTION_LINK) $(MITOGEN_LINK)
@@ -95,6 +95,12 @@ sweep: venv
 
 bench: venv
 	$(BIN)/python bench/deploy_cycle.py --runs 3 --with-floor --profile --json build/bench-deploy.json
+	$(MAKE) bench-critical-path
+
+# Deploy and teardown under the AWS latency model against their critical path (Gantt SVGs next to the JSON).
+BENCH_TIME_SCALE ?= 0.02
+bench-critical-path: venv
+	$(BIN)/python bench/critical_path.py --time-scale $(BENCH_TIME_SCALE) --runs 3 --json build/bench-critical-path.json
 
 sanity: venv
 	tests/sanity/run.sh

@@ -12,6 +12,10 @@ consistency): that window is not scaled, since it is API propagation, not provis
     timed_attribute(NatGateway, "state")                     # once, in a fill's apply()
     MODEL.start(gateway, "state", [("pending", 90)], final="available")
     MODEL.settle()                                          # the server calls it before each request
+
+Each timeline started is also kept in a *log* (``MODEL.timeline()``, served as ``/_localaws/timeline``): the
+resource's type and id, the state it entered, when it was requested and when its last phase ends (epoch seconds),
+so a benchmark can see what the model made wait, and for how long.
 """
 
 from __future__ import annotations
@@ -27,6 +31,12 @@ ENV_MODEL = "LOCALAWS_LATENCY_MODEL"
 ENV_SCALE = "LOCALAWS_TIME_SCALE"
 ENV_CONSISTENCY = "LOCALAWS_CONSISTENCY_SECONDS"
 DEFAULT_CONSISTENCY_SECONDS = 5.0
+
+# The attributes that name a modelled object in the timeline log, the first one it has.
+ID_ATTRIBUTES = (
+    "replication_group_id", "db_instance_identifier", "db_cluster_identifier", "mount_target_id", "snapshot_name",
+    "arn", "id", "name",
+)
 
 # AWS durations in seconds (the middle of the ranges in tools/localaws/README.md, "Latency model", with sources).
 AWS_SECONDS = {
@@ -72,6 +82,7 @@ class LatencyModel:
         self._lock = threading.RLock()
         self._timelines: dict[tuple[int, str], Timeline] = {}
         self._born: dict[int, tuple[Any, float]] = {}
+        self._log: list[dict[str, Any]] = []
 
     @property
     def enabled(self) -> bool:
@@ -89,6 +100,7 @@ class LatencyModel:
             self.consistency_seconds = float(consistency_seconds) if self.enabled else 0.0
             self._timelines.clear()
             self._born.clear()
+            self._log.clear()
 
     def seconds(self, key: str) -> float:
         """AWS's duration of ``key`` (see AWS_SECONDS) under the model's scale."""
@@ -119,6 +131,20 @@ class LatencyModel:
             scaled[-1] = (scaled[-1][0], scaled[-1][1] + at_least - total)
         with self._lock:
             self._timelines[(id(obj), attr)] = Timeline(obj, attr, scaled, final, on_done)
+            requested = time.time()
+            self._log.append({
+                "type": phases[0][1].split(".", 1)[0] if phases else type(obj).__name__,
+                "id": _name_of(obj),
+                "state": scaled[0][0] if scaled else final,
+                "final": final,
+                "requested_at": requested,
+                "ready_at": requested + sum(seconds for _state, seconds in scaled),
+            })
+
+    def timeline(self) -> list[dict[str, Any]]:
+        """Every timeline started since the model was configured, in the order they were started."""
+        with self._lock:
+            return [dict(entry) for entry in self._log]
 
     def current(self, obj: Any, attr: str) -> tuple[bool, Optional[str]]:
         """(True, state) while a timeline of ``obj.attr`` runs or has ended unsettled, else (False, None)."""
@@ -158,6 +184,14 @@ class LatencyModel:
     def invisible(self, obj: Any) -> bool:
         entry = self._born.get(id(obj))
         return entry is not None and time.monotonic() - entry[1] < self.consistency_seconds
+
+
+def _name_of(obj: Any) -> str:
+    for attr in ID_ATTRIBUTES:
+        value = getattr(obj, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return repr(obj)
 
 
 MODEL = LatencyModel()

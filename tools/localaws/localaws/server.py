@@ -22,6 +22,8 @@ FAULTS_PATH = "/_localaws/faults"
 # AWS requests by operation since the start or the last reset: GET {"<service>.<Operation>": N}; DELETE (or POST)
 # answers the same counts and starts again from zero.
 REQUESTS_PATH = "/_localaws/requests"
+# Every resource timeline the latency model started: [{"type", "id", "state", "final", "requested_at", "ready_at"}].
+TIMELINE_PATH = "/_localaws/timeline"
 # Paths that are never faulted: moto's own control API and our health check.
 _UNFAULTED_PREFIXES = ("/moto-api", "/_localaws")
 
@@ -151,8 +153,8 @@ class LocalAwsApp:
                     [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
                 )
                 return [body]
-            if path == FAULTS_PATH:
-                body = json.dumps(self.fault_counts()).encode()
+            if path in (FAULTS_PATH, TIMELINE_PATH):
+                body = json.dumps(self.fault_counts() if path == FAULTS_PATH else MODEL.timeline()).encode()
                 start_response(
                     "200 OK",
                     [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],

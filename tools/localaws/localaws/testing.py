@@ -57,6 +57,12 @@ def request_counts(endpoint: str, reset: bool = False) -> dict[str, int]:
         return json.load(resp)
 
 
+def timeline_of(endpoint: str) -> list[dict]:
+    """Every resource timeline the server's latency model started: type, id, state, final, requested_at, ready_at."""
+    with urllib.request.urlopen(f"{endpoint}/_localaws/timeline", timeout=5) as resp:
+        return json.load(resp)
+
+
 def latency_args(latency_model: str | None, time_scale: float | None) -> list[str]:
     """The command-line options that set the latency model, for the values given."""
     args = []
