@@ -173,8 +173,8 @@ options:
       - Whether to wait until the cluster and all its instances are available (or, with O(state=absent), gone).
       - With V(false) the module starts the changes and returns at once; create the cluster and its instances this
         way and wait for all slow resources together later.
-      - Whatever O(wait) says, a change AWS refuses because the cluster is busy with another one (C(modifying):
-        C(InvalidDBClusterStateFault)) is made again once the cluster is available, within O(wait_timeout).
+      - Whatever O(wait) says, a change AWS refuses because the cluster is busy with another one (C(modifying), AWS
+        answers C(InvalidDBClusterStateFault)) is made again once the cluster is available, within O(wait_timeout).
     type: bool
     default: true
   wait_timeout:
