@@ -173,6 +173,8 @@ options:
       - Whether to wait until the cluster and all its instances are available (or, with O(state=absent), gone).
       - With V(false) the module starts the changes and returns at once; create the cluster and its instances this
         way and wait for all slow resources together later.
+      - Whatever O(wait) says, a change AWS refuses because the cluster is busy with another one (C(modifying), AWS
+        answers C(InvalidDBClusterStateFault)) is made again once the cluster is available, within O(wait_timeout).
     type: bool
     default: true
   wait_timeout:
@@ -378,6 +380,7 @@ diff:
 
 import time
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
@@ -552,11 +555,29 @@ def check_immutable(run, current, desired):
         )
 
 
+def modify_when_available(run, description, request):
+    """ModifyDBCluster, made again once the cluster is available when AWS refuses it because the cluster is busy
+    (a change in progress: InvalidDBClusterStateFault, "The requested operation can't be performed while the
+    cluster is in this state"), within wait_timeout."""
+    run.changes.append(description)
+    if run.module.check_mode:
+        return None
+    while True:
+        try:
+            return rds.modify_cluster(run.client, run.identifier, request)
+        except is_boto3_error_code("InvalidDBClusterStateFault") as e:
+            if time.time() >= run.deadline:
+                run.module.fail_json_aws(e, msg="Could not {0}: the cluster stayed busy until wait_timeout".format(description))
+            run.wait("cluster_available", "cluster {0} to be available to change it".format(run.identifier), DBClusterIdentifier=run.identifier)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            run.module.fail_json_aws(e, msg="Could not {0}".format(description))
+
+
 def converge_cluster(run, current, desired):
     """Modify the settings that differ; returns the projected view."""
     request, changed = rds.cluster_modifications(current, desired)
     if request:
-        run.call("modify cluster {0}: {1}".format(run.identifier, ", ".join(changed)), rds.modify_cluster, run.identifier, request)
+        modify_when_available(run, "modify cluster {0}: {1}".format(run.identifier, ", ".join(changed)), request)
     after = rds.apply_modifications(current, desired, changed)
     if desired["http_endpoint_enabled"] is not None and desired["http_endpoint_enabled"] != current["http_endpoint_enabled"]:
         verb = "enable" if desired["http_endpoint_enabled"] else "disable"

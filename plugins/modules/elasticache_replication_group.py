@@ -164,7 +164,9 @@ notes:
   - Tags are managed on the replication group and on the subnet group the module owns.
   - AWS lists and changes the tags of an available replication group only. A new group reports the tags sent with
     the create; a run against a group that is creating, modifying or snapshotting waits, even with O(wait=false)
-    and within O(wait_timeout), for it to be available before it reads or sets the group's tags.
+    and within O(wait_timeout), for it to be available before it reads or sets the group's tags or changes it. A
+    change AWS refuses because the group turned busy in the meantime (the daily snapshot window opened, another
+    client changed it) is made again once the group is available.
   - With O(state=absent) and O(wait=false), AWS refuses to delete the subnet group while the replication group is
     still being deleted; the module then warns and a later run (or one with O(wait=true)) deletes it.
   - Transit encryption can be turned on in place on Redis OSS 7 and later through a two-step migration
@@ -610,7 +612,9 @@ def ensure_present(module, client):
         if index > 0:  # AWS takes the next change once the group is available again
             wait_until(module, client, desired["id"], "replication_group_available", deadline, "changing " + ", ".join(names))
         try:
-            call()
+            # The group can turn busy after the wait (the daily snapshot window opens, someone else changes it):
+            # AWS then refuses with InvalidReplicationGroupState, and the change is made once it is available again.
+            when_available(module, client, desired["id"], deadline, call, "changing " + ", ".join(names))
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             module.fail_json_aws(e, msg="Could not change {0} of replication group {1}".format(", ".join(names), desired["id"]))
     if steps and module.params["wait"]:

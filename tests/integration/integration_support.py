@@ -13,10 +13,11 @@ import re
 import secrets
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import boto3
 import botocore.exceptions
@@ -157,12 +158,14 @@ def parse_recap(output: str) -> dict:
 def run_playbook(
     endpoint_url: str, playbook: str, suffix: str | None, extra: Sequence[str] = (), outputs_dir: str | None = None,
     output_dir: str | None = None, inventory: str = "inventories/local", cwd: str | None = None, env_changes: dict | None = None,
+    on_line: Callable[[str], None] | None = None,
 ) -> PlaybookRun:
     """Run playbooks/<playbook>.yml against localaws from the repository root, as a person would.
 
     output_dir (streamflix_output_dir) or outputs_dir (the outputs role's own directory) keep <suffix>.json and the
     reports out of the checkout (outputs/ and reports/ are for people's runs). cwd runs from another directory, with
     the inventory and playbook named by absolute path; env_changes sets variables, or removes those given None.
+    on_line is called with each output line as the run prints it (to act on AWS when a given task starts).
     """
     if cwd is None:
         args = ["-i", inventory, "playbooks/{0}.yml".format(playbook)]
@@ -195,21 +198,49 @@ def run_playbook(
         else:
             env[key] = value
     started = time.monotonic()
-    proc = subprocess.run(
-        [str(ANSIBLE_PLAYBOOK), *args],
-        cwd=str(REPO if cwd is None else cwd),
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=PLAYBOOK_TIMEOUT_SECONDS,
-    )
-    run = PlaybookRun(
-        args=args, rc=proc.returncode, output=proc.stdout, recap=parse_recap(proc.stdout), seconds=time.monotonic() - started
-    )
+    if on_line is None:
+        proc = subprocess.run(
+            [str(ANSIBLE_PLAYBOOK), *args],
+            cwd=str(REPO if cwd is None else cwd),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=PLAYBOOK_TIMEOUT_SECONDS,
+        )
+        rc, output = proc.returncode, proc.stdout
+    else:
+        rc, output = _run_reading_lines([str(ANSIBLE_PLAYBOOK), *args], str(REPO if cwd is None else cwd), env, on_line)
+    run = PlaybookRun(args=args, rc=rc, output=output, recap=parse_recap(output), seconds=time.monotonic() - started)
     RUNS.append(run)
     return run
+
+
+def _run_reading_lines(command: list, cwd: str, env: dict, on_line: Callable[[str], None]) -> tuple[int, str]:
+    """(rc, output) of ``command``, calling on_line with each line as it comes (Ansible flushes every message).
+
+    An on_line that raises stops nothing: the run goes on to its end, then the error is raised."""
+    lines, error = [], None
+    with subprocess.Popen(
+        command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as proc:
+        killer = threading.Timer(PLAYBOOK_TIMEOUT_SECONDS, proc.kill)
+        killer.start()
+        try:
+            for line in proc.stdout:
+                lines.append(line)
+                if error is None:
+                    try:
+                        on_line(line.rstrip("\n"))
+                    except Exception as e:  # noqa: BLE001 - raised once the run has ended
+                        error = e
+        finally:
+            killer.cancel()
+        rc = proc.wait()
+    if error is not None:
+        raise error
+    return rc, "".join(lines)
 
 
 def assert_succeeded(run: PlaybookRun) -> PlaybookRun:

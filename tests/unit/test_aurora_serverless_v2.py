@@ -855,3 +855,44 @@ def test_create_with_a_parameter_group_sends_it(world):
     result = run_module(aurora_serverless_v2, args(world, db_cluster_parameter_group_name="Unit-PG16"))
     assert result["cluster"]["db_cluster_parameter_group_name"] == "unit-pg16"
     assert aws_cluster(world)["DBClusterParameterGroup"] == "unit-pg16"
+
+
+def test_change_refused_while_the_cluster_is_modifying_is_made_once_available(world, monkeypatch):
+    """Someone else's change in progress: AWS refuses ModifyDBCluster (InvalidDBClusterStateFault); the module
+    waits for the cluster to be available and sends its change again, even with wait=false."""
+    from botocore.exceptions import ClientError
+
+    run_module(aurora_serverless_v2, args(world))
+    real_modify, real_wait, waited, refused = rds.modify_cluster, rds.wait_for, [], []
+
+    def modify_while_busy(client, identifier, request):
+        if not refused:
+            refused.append(request)
+            raise ClientError(
+                {"Error": {"Code": "InvalidDBClusterStateFault", "Message": "The cluster is modifying."}}, "ModifyDBCluster"
+            )
+        return real_modify(client, identifier, request)
+
+    def wait_for(client, waiter_name, timeout, **params):
+        waited.append(waiter_name)
+        return real_wait(client, waiter_name, timeout, **params)
+
+    monkeypatch.setattr(rds, "modify_cluster", modify_while_busy)
+    monkeypatch.setattr(rds, "wait_for", wait_for)
+    result = run_module(aurora_serverless_v2, args(world, backup_retention_period=14, wait=False))
+    assert result["changed"] is True and refused and waited == ["cluster_available"]
+    assert aws_cluster(world)["BackupRetentionPeriod"] == 14
+
+
+def test_change_refused_until_wait_timeout_fails_naming_it(world, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    run_module(aurora_serverless_v2, args(world))
+
+    def always_busy(client, identifier, request):
+        raise ClientError({"Error": {"Code": "InvalidDBClusterStateFault", "Message": "busy"}}, "ModifyDBCluster")
+
+    monkeypatch.setattr(rds, "modify_cluster", always_busy)
+    monkeypatch.setattr(rds, "wait_for", lambda client, waiter_name, timeout, **params: None)
+    result = fail_module(aurora_serverless_v2, args(world, backup_retention_period=14, wait=False, wait_timeout=0))
+    assert "modify cluster {0}: backup_retention_period".format(CLUSTER) in result["msg"] and "stayed busy" in result["msg"]

@@ -988,3 +988,29 @@ def test_tags_refused_after_the_read_are_set_once_available(world, monkeypatch):
     result = run_module(module, args(world, tags=tags))
     assert result["changed"] is True and waited == ["replication_group_available"]
     assert aws_tags(world) == tags
+
+
+def test_change_refused_after_the_read_is_made_once_available(world, monkeypatch):
+    """A snapshot (or someone else's change) that starts between the read and ModifyReplicationGroup: AWS refuses
+    with InvalidReplicationGroupState, and the change is made again once the group is available."""
+    run_module(module, args(world))
+    from moto.elasticache.models import elasticache_backends
+
+    group = elasticache_backends[ACCOUNT_ID][REGION].replication_groups[GROUP_ID]
+    real_modify, real_wait, waited = ec.modify_group, ec.wait_for, []
+
+    def modify_during_snapshot(client, group_id, params):
+        if not waited:
+            group.status = "snapshotting"
+        return real_modify(client, group_id, params)
+
+    def wait_for(client, name, group_id, timeout):
+        waited.append(name)
+        group.status = "available"
+        return real_wait(client, name, group_id, timeout)
+
+    monkeypatch.setattr(ec, "modify_group", modify_during_snapshot)
+    monkeypatch.setattr(ec, "wait_for", wait_for)
+    result = run_module(module, args(world, snapshot_retention_limit=3, wait=False))
+    assert result["changed"] is True and waited == ["replication_group_available"]
+    assert aws_group(world)["SnapshotRetentionLimit"] == 3
