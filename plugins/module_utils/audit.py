@@ -768,10 +768,6 @@ def environment_alarms(client, suffix, wanted_names):
 # the audit read. Names, ids, zones and numbers only: nothing here is a secret.
 
 
-def _tag(entry, key):
-    return next((tag.get("Value") for tag in entry.get("Tags", []) if tag.get("Key") == key), None)
-
-
 def placement(state):
     """The environment's layout by zone: subnets (tier, CIDR), Aurora instances, Redis nodes, EFS mount targets."""
     subnets = [
