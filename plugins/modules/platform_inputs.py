@@ -22,10 +22,10 @@ description:
   - Checks the target; the caller's account must equal the C(streamflix_aws_account_id) entry of O(inputs)
     outside the C(local) environment, and the region must offer enough availability zones.
   - When the caller cannot be identified, fails with one sentence that says what to do instead of botocore's error
-    (which it quotes): in the C(local) environment with nothing answering at the endpoint, start the local AWS
-    (C(make localaws-up)), checked with a TCP connection before any AWS call; elsewhere, with no credentials, an
-    unknown profile, refused or expired credentials, set C(AWS_PROFILE) (or the access keys) to credentials of the
-    account C(streamflix_aws_account_id) names.
+    (which it quotes). In the C(local) environment with nothing answering at the endpoint (a TCP connection,
+    before any AWS call) it says to start the local AWS with C(make localaws-up). Elsewhere, with no credentials,
+    an unknown profile, refused or expired credentials, it says to set C(AWS_PROFILE) (or the access keys) to
+    credentials of the account C(streamflix_aws_account_id) names.
   - Returns the names and tags every role uses, and the availability zones the network spans.
   - Never changes anything; the stock modules have no equivalent, which is why this module exists.
 author:
