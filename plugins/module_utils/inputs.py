@@ -290,8 +290,11 @@ def target_errors(environment, expected_account, actual_account, az_count, avail
     errors = []
     if environment != "local" and expected_account != actual_account:
         errors.append(
-            "The credentials reach AWS account {0}, but streamflix_aws_account_id is {1} for environment {2}: "
-            "refusing to touch the wrong account.".format(actual_account, expected_account, environment)
+            "The credentials reach AWS account {0}, but streamflix_aws_account_id is {1} for environment {2}, so nothing "
+            "was touched in the wrong account: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) to "
+            "credentials of account {1}, or correct streamflix_aws_account_id, and run again.".format(
+                actual_account, expected_account, environment
+            )
         )
     if len(available_azs) < az_count:
         errors.append(
@@ -346,3 +349,91 @@ def endpoint_errors(environment, inventory_endpoint, environ):
         for name, where, value in sources
         if value and is_loopback_url(value)
     ]
+
+
+# What the local AWS is started with (Makefile): `make localaws-up` in the background, `make localaws` in a terminal.
+LOCALAWS_DEFAULT_PORT = 4566
+# GetCallerIdentity's answers when AWS does not accept the credentials themselves, and when they are out of date.
+REFUSED_CREDENTIAL_CODES = (
+    "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException", "InvalidAccessKeyId",
+    "AuthFailure", "IncompleteSignature", "MissingAuthenticationToken", "AccessDenied",
+)
+EXPIRED_CREDENTIAL_CODES = ("ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired")
+# botocore's exceptions (class names, so that this file needs no botocore): resolving credentials, reaching the endpoint.
+MISSING_CREDENTIAL_ERRORS = ("NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError")
+EXPIRED_CREDENTIAL_ERRORS = ("TokenRetrievalError", "SSOTokenLoadError", "UnauthorizedSSOTokenError", "SSOError")
+CONNECTION_ERRORS = ("EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError", "ProxyConnectionError")
+
+
+def localaws_start_hint(endpoint):
+    """`make localaws-up`, with LOCALAWS_PORT when the endpoint names another port than the Makefile's default."""
+    try:
+        port = urlsplit(str(endpoint) if "//" in str(endpoint) else "//" + str(endpoint)).port
+    except ValueError:
+        port = None
+    option = " LOCALAWS_PORT={0}".format(port) if port not in (None, LOCALAWS_DEFAULT_PORT) else ""
+    return "`make localaws-up{0}` (or `make localaws{0}` in another terminal)".format(option)
+
+
+def local_unreachable_message(endpoint):
+    """The one sentence for a local run when nothing answers at the local AWS endpoint."""
+    return (
+        "Nothing answers at {0}, the local AWS of environment local: start it with {1} and run again, or point "
+        "AWS_ENDPOINT_URL at the localaws you started; nothing was changed.".format(endpoint, localaws_start_hint(endpoint))
+    )
+
+
+def _account(expected_account):
+    return "account {0}".format(expected_account) if expected_account else "the environment's account (streamflix_aws_account_id)"
+
+
+def profile_missing_message(environment, expected_account, profile):
+    """The one sentence for an AWS profile (AWS_PROFILE, or the profile option) that the AWS config files lack."""
+    return (
+        "The AWS profile {0!r} (AWS_PROFILE) is in neither the AWS config nor the credentials file: set AWS_PROFILE to "
+        "a profile of {1} for environment {2} (`aws configure sso` makes one) and run again; nothing was changed.".format(
+            profile, _account(expected_account), environment
+        )
+    )
+
+
+def caller_error_message(environment, expected_account, endpoint, region, profile, error_names, error_code, detail):
+    """The one sentence, saying what to do, for a GetCallerIdentity that failed (preflight's first AWS call).
+
+    error_names are the class names of the exception and its bases (botocore's, such as NoCredentialsError),
+    error_code the AWS error code of a ClientError (or None), detail the error's own text.
+    """
+    names = set(error_names)
+    code = error_code or ""
+    if environment == "local":
+        if names.intersection(CONNECTION_ERRORS):
+            return local_unreachable_message(endpoint)
+        return (
+            "The local AWS at {0} did not identify the caller ({1}): check that localaws runs there, started with {2}, "
+            "and run again; nothing was changed.".format(endpoint, detail, localaws_start_hint(endpoint))
+        )
+    account = _account(expected_account)
+    if names.intersection(MISSING_CREDENTIAL_ERRORS):
+        return (
+            "Found no AWS credentials for environment {0}: set AWS_PROFILE to a profile of {1} (or AWS_ACCESS_KEY_ID "
+            "and AWS_SECRET_ACCESS_KEY of it) and run again; nothing was changed.".format(environment, account)
+        )
+    if names.intersection(EXPIRED_CREDENTIAL_ERRORS) or code in EXPIRED_CREDENTIAL_CODES:
+        return (
+            "The AWS credentials for environment {0} have expired ({1}): renew them for {2} (`aws sso login --profile "
+            "{3}` for an SSO profile) and run again; nothing was changed.".format(environment, detail, account, profile or "<profile>")
+        )
+    if code in REFUSED_CREDENTIAL_CODES:
+        return (
+            "AWS refused the credentials for environment {0} ({1}): set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY) to valid credentials of {2} and run again; nothing was changed.".format(environment, detail, account)
+        )
+    if names.intersection(CONNECTION_ERRORS):
+        return (
+            "Could not reach AWS STS in {0} for environment {1} ({2}): check the network and any proxy (HTTPS_PROXY), "
+            "then run again; nothing was changed.".format(region, environment, detail)
+        )
+    return (
+        "Could not identify the caller for environment {0} ({1}): set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY) to credentials of {2} and run again; nothing was changed.".format(environment, detail, account)
+    )

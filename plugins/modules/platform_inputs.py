@@ -21,6 +21,11 @@ description:
     C(AWS_ENDPOINT_URL_<SERVICE>) environment variables boto3 reads, before any AWS call, naming the variable to unset.
   - Checks the target; the caller's account must equal the C(streamflix_aws_account_id) entry of O(inputs)
     outside the C(local) environment, and the region must offer enough availability zones.
+  - When the caller cannot be identified, fails with one sentence that says what to do instead of botocore's error
+    (which it quotes). In the C(local) environment with nothing answering at the endpoint (a TCP connection,
+    before any AWS call) it says to start the local AWS with C(make localaws-up). Elsewhere, with no credentials,
+    an unknown profile, refused or expired credentials, it says to set C(AWS_PROFILE) (or the access keys) to
+    credentials of the account C(streamflix_aws_account_id) names.
   - Returns the names and tags every role uses, and the availability zones the network spans.
   - Never changes anything; the stock modules have no equivalent, which is why this module exists.
 author:
@@ -84,28 +89,85 @@ account_id:
 """
 
 import os
+import socket
+from urllib.parse import urlsplit
 
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import describe_availability_zones
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.streamflix.media_platform.plugins.module_utils.inputs import caller_error_message
 from ansible_collections.streamflix.media_platform.plugins.module_utils.inputs import endpoint_errors
 from ansible_collections.streamflix.media_platform.plugins.module_utils.inputs import input_errors
+from ansible_collections.streamflix.media_platform.plugins.module_utils.inputs import local_unreachable_message
+from ansible_collections.streamflix.media_platform.plugins.module_utils.inputs import profile_missing_message
 from ansible_collections.streamflix.media_platform.plugins.module_utils.inputs import target_errors
 from ansible_collections.streamflix.media_platform.plugins.module_utils.naming import resource_names
 from ansible_collections.streamflix.media_platform.plugins.module_utils.naming import standard_tags
 
 try:
+    import boto3
     import botocore
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
 
-def caller_account(module):
+def sts_endpoint(module):
+    """The endpoint boto3 sends GetCallerIdentity to when one is configured (the module's, else the environment's)."""
+    return module.params.get("endpoint_url") or os.environ.get("AWS_ENDPOINT_URL_STS") or os.environ.get("AWS_ENDPOINT_URL")
+
+
+def endpoint_answers(url, timeout=5.0):
+    """Whether anything accepts a TCP connection at the endpoint URL's host and port."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return True  # not a URL: boto3 names the problem itself
+    try:
+        socket.create_connection((parts.hostname, port), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
+def fail_caller(module, inputs, error, code=None, detail=None):
+    """Fail with the one sentence that says what to do; the botocore text is only quoted in it."""
+    message = caller_error_message(
+        inputs["streamflix_environment"],
+        inputs.get("streamflix_aws_account_id"),
+        sts_endpoint(module),
+        inputs.get("streamflix_region"),
+        module.params.get("profile"),
+        [cls.__name__ for cls in type(error).__mro__],
+        code,
+        detail or str(error),
+    )
+    module.fail_json(msg=message, errors=[message])
+
+
+def caller_account(module, inputs):
+    """The account the credentials reach, or a failure that says what to do (start localaws, set AWS_PROFILE)."""
+    endpoint = sts_endpoint(module)
+    # A local run with localaws down: say so at once, not after botocore's connection retries (about 15 s).
+    if inputs["streamflix_environment"] == "local" and endpoint and not endpoint_answers(endpoint):
+        message = local_unreachable_message(endpoint)
+        module.fail_json(msg=message, errors=[message])
+    profile = module.params.get("profile")
+    if profile:
+        # AnsibleAWSModule.client() would fail with botocore's "The config profile (x) could not be found".
+        try:
+            boto3.session.Session(profile_name=profile)
+        except botocore.exceptions.ProfileNotFound:
+            message = profile_missing_message(inputs["streamflix_environment"], inputs.get("streamflix_aws_account_id"), profile)
+            module.fail_json(msg=message, errors=[message])
     sts = module.client("sts", retry_decorator=AWSRetry.jittered_backoff())
     try:
         return sts.get_caller_identity(aws_retry=True)["Account"]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Could not identify the caller: check the AWS credentials and endpoint")
+    except botocore.exceptions.ClientError as e:
+        error = e.response.get("Error", {})
+        fail_caller(module, inputs, e, error.get("Code"), "{0}: {1}".format(error.get("Code"), error.get("Message")))
+    except botocore.exceptions.BotoCoreError as e:
+        fail_caller(module, inputs, e)
 
 
 def available_zones(module):
@@ -127,7 +189,7 @@ def main():
         module.fail_json(msg="Invalid input, nothing was changed: " + " ".join(errors), errors=errors)
 
     environment = inputs["streamflix_environment"]
-    account = caller_account(module)
+    account = caller_account(module, inputs)
     zones = available_zones(module)
     errors = target_errors(environment, inputs.get("streamflix_aws_account_id"), account, inputs["streamflix_az_count"], zones)
     if errors:

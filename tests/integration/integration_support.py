@@ -53,15 +53,27 @@ def unique_suffix(prefix: str = "it") -> str:
 # localaws and boto3
 
 
-def make_client(endpoint_url: str, service: str):
+def make_client(endpoint_url: str, service: str, region: str = REGION):
     return boto3.client(
         service,
         endpoint_url=endpoint_url,
-        region_name=REGION,
+        region_name=region,
         aws_access_key_id="localaws",
         aws_secret_access_key="localaws",
         config=Config(retries={"max_attempts": 5, "mode": "standard"}),
     )
+
+
+def client_factory(endpoint_url: str, region: str = REGION):
+    """factory("ec2") -> a cached boto3 client of one region of localaws (the `aws` fixture: us-east-1)."""
+    cache = {}
+
+    def factory(service: str):
+        if service not in cache:
+            cache[service] = make_client(endpoint_url, service, region)
+        return cache[service]
+
+    return factory
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from integration_support import global_counts, is_empty, leftovers, snapshot, unique_suffix
+from integration_support import global_counts, is_empty, leftovers, run_playbook, snapshot, unique_suffix
+from localaws.testing import free_port
 
 BAD_SUFFIXES = {
     "upper-case": "Dev",
@@ -131,3 +132,67 @@ def test_bad_inputs_create_nothing_anywhere(results):
     removed = {kind: sorted(set(before[kind]) - set(after[kind])) for kind in before}
     assert not any(added.values()), "created: {0}".format({k: v for k, v in added.items() if v})
     assert not any(removed.values()), "removed: {0}".format({k: v for k, v in removed.items() if v})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The first mistakes: one sentence that says what to do, in preflight, and no traceback.
+# A real environment cannot be pointed at this localaws (refused as a loopback endpoint, above), so the wrong-account
+# and refused-credential sentences are tested against in-process moto (tests/unit/test_platform_inputs.py); these
+# runs need no AWS at all: nothing listens at the port, and without credentials boto3 sends nothing.
+
+NO_CREDENTIALS = {
+    "AWS_ENDPOINT_URL": None,
+    "AWS_ACCESS_KEY_ID": None,
+    "AWS_SECRET_ACCESS_KEY": None,
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI": None,
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": None,
+    "AWS_WEB_IDENTITY_TOKEN_FILE": None,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+@pytest.fixture(scope="module")
+def first_mistakes(tmp_path_factory, output_dir):
+    empty = tmp_path_factory.mktemp("aws-config") / "empty"
+    empty.write_text("")
+    no_credentials = dict(NO_CREDENTIALS, AWS_CONFIG_FILE=str(empty), AWS_SHARED_CREDENTIALS_FILE=str(empty))
+    port = free_port()
+    closed = "http://127.0.0.1:{0}".format(port)
+    cases = {
+        "local-with-localaws-down": (
+            closed, "inventories/local", {},
+            ["Nothing answers at {0}, the local AWS".format(closed), "start it with `make localaws-up LOCALAWS_PORT={0}`".format(port)],
+        ),
+        "dev-without-credentials": (
+            closed, "inventories/dev", no_credentials,
+            ["Found no AWS credentials for environment dev: set AWS_PROFILE to a profile of account 111111111111"],
+        ),
+        "dev-with-an-unknown-profile": (
+            closed, "inventories/dev", dict(no_credentials, AWS_PROFILE="streamflix-nosuch"),
+            ["The AWS profile 'streamflix-nosuch' (AWS_PROFILE)", "set AWS_PROFILE to a profile of account 111111111111"],
+        ),
+    }
+    with ThreadPoolExecutor(max_workers=len(cases)) as pool:
+        futures = {
+            case: pool.submit(
+                run_playbook, endpoint, "site", unique_suffix("itfm"), (), output_dir=output_dir, inventory=inventory,
+                env_changes=env_changes,
+            )
+            for case, (endpoint, inventory, env_changes, _fragments) in cases.items()
+        }
+        return {case: (future.result(), cases[case][3]) for case, future in futures.items()}
+
+
+@pytest.mark.parametrize("case", ["local-with-localaws-down", "dev-without-credentials", "dev-with-an-unknown-profile"])
+def test_a_first_mistake_fails_in_preflight_with_one_sentence_saying_what_to_do(first_mistakes, case):
+    run, fragments = first_mistakes[case]
+    assert run.rc != 0 and run.failed == 1, run.describe()
+    messages = run.error_messages()
+    for fragment in fragments:
+        assert fragment in messages, "the message does not say {0!r}:\n{1}".format(fragment, messages)
+    assert "Traceback" not in run.output, run.describe()
+    [sentence] = [line for line in messages.splitlines() if fragments[0] in line][:1]
+    assert sentence.rstrip().endswith("nothing was changed."), sentence
+    assert "TASK [streamflix.media_platform.preflight : Check inputs across fields and the AWS target" in run.output
+    started = [marker for marker in CHANGING_ROLE_TASK if marker in run.output]
+    assert not started, "tasks of {0} ran after the mistake:\n{1}".format(started, run.describe())

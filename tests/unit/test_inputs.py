@@ -379,3 +379,40 @@ def test_a_service_endpoint_variable_is_named_too():
 ])
 def test_endpoints_that_are_allowed(environment, inventory, environ):
     assert checks.endpoint_errors(environment, inventory, environ) == []
+
+
+# ---------------------------------------------------------------- the caller cannot be identified
+
+
+@pytest.mark.parametrize(
+    "environment, names, code, fragments",
+    [
+        pytest.param("local", ["EndpointConnectionError", "ConnectionError", "BotoCoreError"], None,
+                     ["Nothing answers at http://127.0.0.1:4566", "`make localaws-up`"], id="local-down"),
+        pytest.param("local", ["NoCredentialsError", "BotoCoreError"], None,
+                     ["The local AWS at http://127.0.0.1:4566", "`make localaws-up`"], id="local-other"),
+        pytest.param("dev", ["NoCredentialsError", "BotoCoreError"], None,
+                     ["Found no AWS credentials for environment dev", "AWS_PROFILE", "account 123456789012"], id="no-credentials"),
+        pytest.param("dev", ["PartialCredentialsError", "BotoCoreError"], None, ["Found no AWS credentials"], id="partial-credentials"),
+        pytest.param("staging", ["ClientError"], "InvalidClientTokenId",
+                     ["AWS refused the credentials for environment staging", "valid credentials of account 123456789012"], id="refused"),
+        pytest.param("prod", ["ClientError"], "SignatureDoesNotMatch", ["AWS refused the credentials"], id="wrong-secret"),
+        pytest.param("dev", ["ClientError"], "ExpiredToken", ["have expired", "`aws sso login --profile media-dev`"], id="expired"),
+        pytest.param("dev", ["UnauthorizedSSOTokenError", "SSOError", "BotoCoreError"], None, ["have expired"], id="sso-expired"),
+        pytest.param("dev", ["EndpointConnectionError", "ConnectionError", "BotoCoreError"], None,
+                     ["Could not reach AWS STS in us-east-1", "HTTPS_PROXY"], id="no-network"),
+        pytest.param("dev", ["ClientError"], "InternalFailure", ["Could not identify the caller", "AWS_PROFILE"], id="other"),
+    ],
+)
+def test_caller_error_says_what_to_do(environment, names, code, fragments):
+    message = checks.caller_error_message(
+        environment, "123456789012", "http://127.0.0.1:4566", "us-east-1", "media-dev", names, code, "the error's text"
+    )
+    assert message.endswith("nothing was changed."), message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_local_start_hint_names_a_port_other_than_the_makefiles():
+    assert checks.localaws_start_hint("http://127.0.0.1:4566") == "`make localaws-up` (or `make localaws` in another terminal)"
+    assert "`make localaws-up LOCALAWS_PORT=4599`" in checks.localaws_start_hint("http://127.0.0.1:4599")

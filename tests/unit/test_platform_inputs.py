@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.streamflix.media_platform.plugins.module_utils import inputs as checks
 from ansible_collections.streamflix.media_platform.plugins.modules import platform_inputs
+from localaws.testing import free_port
 from module_harness import ACCOUNT_ID, aws_env, fail_module, moto, run_module  # noqa: F401
 
 
@@ -72,7 +74,7 @@ def test_local_ignores_a_different_account(moto):
 
 
 def test_bad_suffix_fails_before_any_aws_call(moto, monkeypatch):
-    def no_call(module):
+    def no_call(*args):
         raise AssertionError("no AWS call may happen when an input is wrong")
 
     monkeypatch.setattr(platform_inputs, "caller_account", no_call)
@@ -98,6 +100,61 @@ def test_wrong_account_fails(moto):
     assert "111122223333" in result["msg"]
     assert ACCOUNT_ID in result["msg"]
     assert "dev" in result["msg"]
+    assert "set AWS_PROFILE" in result["msg"] and "credentials of account 111122223333" in result["msg"]
+
+
+# ---------------------------------------------------------------- the caller cannot be identified: one sentence
+
+
+def one_sentence(message):
+    """What a person reads first: one sentence (no traceback, no second sentence), ending in 'nothing was changed.'"""
+    assert "Traceback" not in message
+    assert message.endswith("nothing was changed."), message
+    assert message.count(". ") == 0, "more than one sentence: " + message
+    return message
+
+
+def test_local_with_nothing_at_the_endpoint_says_start_localaws(moto, monkeypatch):
+    monkeypatch.setattr(platform_inputs, "available_zones", lambda module: pytest.fail("no AWS call after the probe"))
+    port = free_port()
+    endpoint = "http://127.0.0.1:{0}".format(port)
+    inputs = valid_inputs(streamflix_environment="local", streamflix_aws_endpoint_url=endpoint)
+    result = fail_module(platform_inputs, {"inputs": inputs, "endpoint_url": endpoint})
+    message = one_sentence(result["msg"])
+    assert "Nothing answers at " + endpoint in message
+    assert "`make localaws-up LOCALAWS_PORT={0}`".format(port) in message
+    assert "exception" not in result
+
+
+def test_local_on_the_default_port_says_plain_make_localaws_up():
+    message = one_sentence(checks.local_unreachable_message("http://127.0.0.1:4566"))
+    assert "`make localaws-up` (or `make localaws` in another terminal)" in message
+
+
+def test_no_credentials_says_set_aws_profile(moto, monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    result = fail_module(platform_inputs, {"inputs": valid_inputs()})
+    message = one_sentence(result["msg"])
+    assert message.startswith("Found no AWS credentials for environment dev: set AWS_PROFILE to a profile of account " + ACCOUNT_ID)
+
+
+def test_an_unknown_profile_is_named(moto):
+    result = fail_module(platform_inputs, {"inputs": valid_inputs(), "profile": "nosuch"})
+    message = one_sentence(result["msg"])
+    assert "The AWS profile 'nosuch' (AWS_PROFILE)" in message
+    assert "a profile of account " + ACCOUNT_ID in message
+
+
+def test_refused_credentials_say_set_valid_ones(moto):
+    from moto.core import set_initial_no_auth_action_count
+
+    # moto then checks the access key like IAM does: the dummy key belongs to no user (InvalidClientTokenId).
+    result = set_initial_no_auth_action_count(0)(lambda: fail_module(platform_inputs, {"inputs": valid_inputs()}))()
+    message = one_sentence(result["msg"])
+    assert message.startswith("AWS refused the credentials for environment dev (InvalidClientTokenId: ")
+    assert "valid credentials of account " + ACCOUNT_ID in message
 
 
 def test_too_few_zones_fails(moto):
@@ -127,7 +184,7 @@ def test_missing_input_is_named(moto, missing):
 
 
 def test_a_loopback_endpoint_outside_local_fails_before_any_aws_call(moto, monkeypatch):
-    def no_call(module):
+    def no_call(*args):
         raise AssertionError("no AWS call may happen with a loopback endpoint outside local")
 
     monkeypatch.setattr(platform_inputs, "caller_account", no_call)
@@ -145,7 +202,7 @@ def test_a_loopback_inventory_endpoint_outside_local_is_named(moto):
 
 def test_local_accepts_a_loopback_endpoint(moto, monkeypatch):
     # moto does not answer for a custom endpoint, so the target is read from fixed answers: local is not refused.
-    monkeypatch.setattr(platform_inputs, "caller_account", lambda module: ACCOUNT_ID)
+    monkeypatch.setattr(platform_inputs, "caller_account", lambda module, inputs: ACCOUNT_ID)
     monkeypatch.setattr(platform_inputs, "available_zones", lambda module: ["us-east-1a", "us-east-1b"])
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
     inputs = valid_inputs(streamflix_environment="local", streamflix_env_suffix="local", streamflix_aws_endpoint_url="http://127.0.0.1:4566")
