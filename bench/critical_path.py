@@ -219,8 +219,9 @@ def gantt_svg(title: str, step: dict) -> str:
         if node["model"]:
             families[node["model"]] = name
     wall, cp = step["wall_s"], step["critical_path_s"]
-    left, right, top, row_h = 260, 30, 60, 22
-    width = 1000
+    # Room for the labels: "replication_group creating <id>" on the left, "<start>–<ready>s" on the right.
+    left, right, top, row_h = 380, 110, 60, 22
+    width = 1200
     height = top + row_h * (len(rows) + 1) + 50
     span = max(wall, cp) or 1.0
     scale = (width - left - right) / span

@@ -75,7 +75,8 @@ def test_ee_requirements_cover_what_the_plugins_import(tarball):
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 imported.add(node.module.split(".")[0])
     third_party = imported - {"ansible", "ansible_collections", "__future__"} - set(sys.stdlib_module_names)
-    assert third_party == {"botocore"}, f"new third-party imports: {third_party}; declare them in meta/ee-requirements.txt"
+    assert "botocore" in third_party, third_party  # the walk found the imports
+    assert third_party <= names, f"undeclared third-party imports: {third_party - names}; add them to meta/ee-requirements.txt"
     # amazon.aws's module_utils (imported through ansible_collections) need boto3 as well as botocore.
     assert {"boto3", "botocore"} <= names
 
