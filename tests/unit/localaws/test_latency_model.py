@@ -297,6 +297,85 @@ def test_aurora_instance_creating_then_available_and_cluster_modifying_refuses_a
     rds.modify_db_cluster(DBClusterIdentifier=name, BackupRetentionPeriod=4, ApplyImmediately=True)
 
 
+def aurora_cluster_with_instances(ec2, rds, name, cidr, count=2):
+    """A cluster with ``count`` available instances (the model's creation time passed), in a subnet group of its own."""
+    vpc_id = ec2.create_vpc(CidrBlock=f"10.{cidr}.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.{cidr}.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"]["SubnetId"]
+        for i, az in ((1, "a"), (2, "b"))
+    ]
+    rds.create_db_subnet_group(DBSubnetGroupName=name, DBSubnetGroupDescription="d", SubnetIds=subnets)
+    rds.create_db_cluster(
+        DBClusterIdentifier=name, Engine="aurora-postgresql", EngineVersion="16.4", MasterUsername="app",
+        ManageMasterUserPassword=True, DBSubnetGroupName=name,
+        ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 2},
+    )
+    ids = [f"{name}-{i}" for i in range(1, count + 1)]
+    for identifier in ids:
+        rds.create_db_instance(DBInstanceIdentifier=identifier, DBClusterIdentifier=name, Engine="aurora-postgresql",
+                               DBInstanceClass="db.serverless")
+    for identifier in ids:
+        poll(lambda identifier=identifier: db_instance_status(rds, identifier), "available")
+    return ids
+
+
+def db_instance_status(rds, identifier):
+    try:
+        return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]["DBInstanceStatus"]
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "DBInstanceNotFound"
+        return "gone"
+
+
+def db_cluster_state(rds, identifier):
+    """(status, member ids) of the cluster, or ("gone", [])."""
+    try:
+        cluster = rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0]
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "DBClusterNotFoundFault"
+        return "gone", []
+    return cluster["Status"], sorted(m["DBInstanceIdentifier"] for m in cluster["DBClusterMembers"])
+
+
+def test_aurora_instance_deleting_then_gone_and_the_cluster_deleted_once_every_instance_is_deleting(mclient, name):
+    ec2, rds = mclient("ec2"), mclient("rds")
+    writer, reader = aurora_cluster_with_instances(ec2, rds, name, 51)
+    assert rds.delete_db_instance(DBInstanceIdentifier=reader)["DBInstance"]["DBInstanceStatus"] == "deleting"
+    # Still a member while it is deleting (Aurora user guide: the cluster lists it until it is gone).
+    assert db_instance_status(rds, reader) == "deleting"
+    assert db_cluster_state(rds, name)[1] == sorted([writer, reader])
+    # DeleteDBInstance of an instance being deleted: InvalidDBInstanceStateFault (botocore model).
+    assert error_code(rds.delete_db_instance, DBInstanceIdentifier=reader) == "InvalidDBInstanceState"
+    # The writer is not deleting: "Cluster cannot be deleted, it still contains DB instances in non-deleting state."
+    assert error_code(rds.delete_db_cluster, DBClusterIdentifier=name, SkipFinalSnapshot=True) == "InvalidDBClusterStateFault"
+    rds.delete_db_instance(DBInstanceIdentifier=writer)
+    # Every instance deleting: the guide deletes the cluster at once, with its final snapshot.
+    rds.delete_db_cluster(DBClusterIdentifier=name, FinalDBSnapshotIdentifier=name + "-final")
+    assert rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=name + "-final")["DBClusterSnapshots"]
+    assert db_cluster_state(rds, name)[0] == "deleting"
+    # A second DeleteDBCluster: InvalidDBClusterStateFault ("can't be performed while the cluster is in this state").
+    assert error_code(rds.delete_db_cluster, DBClusterIdentifier=name, SkipFinalSnapshot=True) == "InvalidDBClusterStateFault"
+    # The subnet group stays in use while the cluster and its instances are being deleted.
+    assert error_code(rds.delete_db_subnet_group, DBSubnetGroupName=name) == "InvalidDBSubnetGroupStateFault"
+    assert poll(lambda: db_instance_status(rds, writer), "gone") == ["deleting", "gone"]
+    poll(lambda: db_cluster_state(rds, name)[0], "gone")
+    assert db_instance_status(rds, reader) == "gone"
+    rds.delete_db_subnet_group(DBSubnetGroupName=name)
+
+
+def test_aurora_instance_deletion_lasts_the_modelled_time(mclient, name):
+    ec2, rds = mclient("ec2"), mclient("rds")
+    (instance,) = aurora_cluster_with_instances(ec2, rds, name, 52, count=1)
+    started = time.monotonic()
+    rds.delete_db_instance(DBInstanceIdentifier=instance)
+    poll(lambda: db_instance_status(rds, instance), "gone")
+    elapsed = time.monotonic() - started
+    assert AWS_SECONDS["db_instance.deleting"] * SCALE * 0.9 <= elapsed < AWS_SECONDS["db_instance.deleting"] * SCALE + 2
+    # The cluster, empty now, is deleted at once (no instance to wait for).
+    rds.delete_db_cluster(DBClusterIdentifier=name, SkipFinalSnapshot=True)
+    poll(lambda: db_cluster_state(rds, name)[0], "gone", deadline=5)
+
+
 def test_efs_mount_target_creating_then_available_and_deleting_keeps_the_file_system_in_use(mclient):
     ec2, efs = mclient("ec2"), mclient("efs")
     vpc_id = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]

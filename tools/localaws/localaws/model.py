@@ -48,6 +48,9 @@ AWS_SECONDS = {
     "replication_group.deleting": 300,
     "db_instance.creating": 540,
     "db_instance.deleting": 300,
+    # The cluster is "deleting" until its last instance has gone (DeleteDBCluster accepts deleting instances): no
+    # time of its own; fills/rds.py gives it the instances' remaining time.
+    "db_cluster.deleting": 0,
     "db_cluster.modifying": 60,
     "load_balancer.provisioning": 150,
     "mount_target.creating": 90,
@@ -155,6 +158,13 @@ class LatencyModel:
         if state is None:
             return (timeline.final is not None), timeline.final
         return True, state
+
+    def remaining(self, obj: Any, attr: str) -> float:
+        """Seconds until the timeline of ``obj.attr`` ends (0 when none runs)."""
+        timeline = self._timelines.get((id(obj), attr))
+        if timeline is None:
+            return 0.0
+        return max(0.0, sum(seconds for _state, seconds in timeline.phases) - (time.monotonic() - timeline.started))
 
     def busy(self, obj: Any, attr: str) -> Optional[str]:
         """The intermediate state ``obj.attr`` is in, or None when no phase runs."""

@@ -213,7 +213,15 @@ def apply() -> None:
 # cluster is "modifying" after a ModifyDBCluster ("The DB cluster is being modified because of a customer request",
 # RDS user guide, DB cluster status); while it is, AWS refuses another ModifyDBCluster with
 # InvalidDBClusterStateFault ("The requested operation can't be performed while the cluster is in this state",
-# botocore model). Instance deletion is not modelled: AWS deletes a cluster whose instances are all "deleting".
+# botocore model).
+#
+# Deletion (Aurora user guide, "Deleting Aurora DB clusters and DB instances"): DeleteDBInstance answers with the
+# instance "deleting"; it stays a member of its cluster (DescribeDBClusters DBClusterMembers, DescribeDBInstances) until
+# it is gone. DeleteDBCluster is refused with InvalidDBClusterStateFault "Cluster cannot be deleted, it still contains
+# DB instances in non-deleting state" while a member is not "deleting" (moto's own refusal), and accepted "as soon as
+# the DB instance goes into deleting state" (the guide's CLI example deletes the cluster right after its instances);
+# the cluster is then "deleting" (a DB cluster status of the user guide) until its last instance is gone, and goes
+# with it. A cluster or instance being deleted still holds its DB subnet group (DeleteDBSubnetGroup above).
 
 
 class InvalidDBClusterStateFault(RDSClientError):
@@ -239,8 +247,55 @@ def modify_db_cluster_in_time(self: Backend, kwargs: dict[str, Any]) -> Any:
     return result
 
 
+class InvalidDBInstanceStateFault(RDSClientError):
+    def __init__(self, message: str):
+        super().__init__("InvalidDBInstanceState", message)
+
+
+def delete_db_instance_in_time(self: Backend, db_instance_identifier: str, *args: Any, **kwargs: Any) -> Any:
+    if not MODEL.enabled:
+        return delete_db_instance_in_time.original(self, db_instance_identifier, *args, **kwargs)
+    current = self.databases.get(db_instance_identifier)
+    if current is not None and MODEL.busy(current, "status") == "deleting":
+        # DeleteDBInstance errors: InvalidDBInstanceStateFault, "The DB instance isn't in a valid state" (botocore model).
+        raise InvalidDBInstanceStateFault(f"Instance {db_instance_identifier} is already being deleted.")
+    # moto checks the request, takes what goes with the instance and removes it at once; the instance is kept, in
+    # "deleting", until the model's deletion time has passed.
+    instance = delete_db_instance_in_time.original(self, db_instance_identifier, *args, **kwargs)
+    self.databases[db_instance_identifier] = instance
+    MODEL.start(instance, "status", [("deleting", "db_instance.deleting")],
+                on_done=lambda: self.databases.pop(db_instance_identifier, None) if self.databases.get(db_instance_identifier) is instance else None)
+    return instance
+
+
+def delete_db_cluster_in_time(self: Backend, cluster_identifier: str, snapshot_name: Any = None) -> Any:
+    cluster = self.clusters.get(cluster_identifier)
+    if not MODEL.enabled or cluster is None:
+        return delete_db_cluster_in_time.original(self, cluster_identifier, snapshot_name)
+    if MODEL.busy(cluster, "status") == "deleting":
+        raise InvalidDBClusterStateFault(f"DB cluster {cluster_identifier} is already being deleted.")
+    members = list(cluster._members)
+    deleting = [m for m in members if MODEL.busy(m, "status") == "deleting"]
+    if len(deleting) < len(members):
+        return delete_db_cluster_in_time.original(self, cluster_identifier, snapshot_name)  # moto refuses: members
+    # Every member is deleting: let moto check and delete the cluster as if they were gone (protection, final
+    # snapshot, master secret), then keep it, "deleting", until its last instance has gone.
+    held = {m.db_instance_identifier: self.databases.pop(m.db_instance_identifier) for m in deleting}
+    try:
+        result = delete_db_cluster_in_time.original(self, cluster_identifier, snapshot_name)
+    finally:
+        self.databases.update(held)
+    self.clusters[cluster_identifier] = cluster
+    remaining = max((MODEL.remaining(m, "status") for m in deleting), default=0.0)
+    MODEL.start(cluster, "status", [("deleting", "db_cluster.deleting")], at_least=remaining,
+                on_done=lambda: self.clusters.pop(cluster_identifier, None) if self.clusters.get(cluster_identifier) is cluster else None)
+    return result
+
+
 def apply_latency_model() -> None:
     timed_attribute(rds_models.DBInstance, "status")
     timed_attribute(rds_models.DBCluster, "status")
     patch(Backend, "create_db_instance", create_db_instance_in_time, layer="latency")
     patch(Backend, "modify_db_cluster", modify_db_cluster_in_time, layer="latency")
+    patch(Backend, "delete_db_instance", delete_db_instance_in_time, layer="latency")
+    patch(Backend, "delete_db_cluster", delete_db_cluster_in_time, layer="latency")
