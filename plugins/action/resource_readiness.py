@@ -28,10 +28,10 @@ def duration(seconds):
     return "{0}m{1:02d}s".format(minutes, seconds) if minutes else "{0}s".format(seconds)
 
 
-def progress_line(elapsed, states, pending):
+def progress_line(elapsed, states, pending, done="ready"):
     waiting = ", ".join("{0} ({1})".format(name, state) for name, state in sorted(pending.items()))
-    return "readiness {0}: {1} of {2} ready; waiting for {3}".format(
-        duration(elapsed), len(states) - len(pending), len(states), waiting
+    return "readiness {0}: {1} of {2} {3}; waiting for {4}".format(
+        duration(elapsed), len(states) - len(pending), len(states), done, waiting
     )
 
 
@@ -65,18 +65,19 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         timeout = int(self._task.args.get("wait_timeout", 1800))
         progress = max(1, int(self._task.args.get("progress_interval", 60)))
+        done = "gone" if self._task.args.get("wait_for") == "deleted" else "ready"
         started, started_at = time.monotonic(), utc_now()
         answer, waited = self._look(task_vars, 0), False
         first_look = set(answer.get("ready_at") or {})
         created, ready_at = dict(answer.get("created_at") or {}), dict(answer.get("ready_at") or {})
         while not answer.get("failed") and not answer.get("ready") and not self._play_context.check_mode:
             elapsed = time.monotonic() - started
-            display.display(progress_line(elapsed, answer["states"], answer["pending"]))
+            display.display(progress_line(elapsed, answer["states"], answer["pending"], done))
             waited = True
             if elapsed >= timeout:
                 answer.update(
                     failed=True,
-                    msg="Still not ready after {0} s: {1}".format(timeout, answer["pending"]),
+                    msg="Still not {0} after {1} s: {2}".format(done, timeout, answer["pending"]),
                 )
                 break
             answer = self._look(task_vars, min(progress, timeout - elapsed))
@@ -84,7 +85,7 @@ class ActionModule(ActionBase):
             for name, moment in (answer.get("ready_at") or {}).items():
                 ready_at.setdefault(name, moment)
         if answer.get("ready") and waited:
-            display.display("readiness {0}: all {1} ready".format(duration(time.monotonic() - started), len(answer["states"])))
+            display.display("readiness {0}: all {1} {2}".format(duration(time.monotonic() - started), len(answer["states"]), done))
         answer["waited_seconds"] = round(time.monotonic() - started, 1)
         answer["created_at"], answer["ready_at"] = created, ready_at
         answer["timeline"] = timeline(started_at, utc_now(), waited, answer.get("states") or {}, created, ready_at, first_look)

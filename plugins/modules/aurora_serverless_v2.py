@@ -43,9 +43,12 @@ options:
   state:
     description:
       - Whether the cluster should exist.
-      - "With V(absent) the module removes the readers (highest number first), then the writer, then the cluster, then
-        the subnet group. AWS refuses to delete a subnet group that a cluster still uses, so when the subnet group
-        exists the module waits for the cluster to be gone (up to O(wait_timeout)) whatever O(wait) says."
+      - "With V(absent) the module removes the readers (highest number first), then the writer, then the cluster (AWS
+        accepts DeleteDBCluster as soon as every instance is C(deleting)), then the subnet group. AWS refuses to delete
+        a subnet group that a cluster still uses, so with O(wait=true) the module waits for the cluster to be gone
+        (up to O(wait_timeout)) first; with O(wait=false) it starts the deletions and leaves the subnet group of a
+        cluster still being deleted to a later run (the teardown waits for all slow deletions once, then runs it
+        again)."
       - "If deletion protection is on in AWS, V(absent) fails, naming the cluster, unless O(deletion_protection=false)
         is also given: then the protection is lifted first. This keeps a protected production database from being
         deleted by a plain teardown."
@@ -695,7 +698,10 @@ def ensure_absent(run, params):
         snapshot = "with final snapshot " + final if final else "without a final snapshot"
         run.call("delete cluster {0} {1}".format(run.identifier, snapshot), rds.delete_cluster, run.identifier, final)
         run.final_snapshot = final.lower() if final else None  # AWS keeps snapshot identifiers in lower case
-    if group:
+    if group and cluster and not run.module.params["wait"]:
+        # AWS refuses to delete a subnet group in use: a later run, once the cluster is gone, deletes it.
+        run.module.warn("DB subnet group {0} is left until cluster {0} is gone (wait=false); run the module again then.".format(run.identifier))
+    elif group:
         if cluster and not run.module.check_mode:
             # AWS refuses to delete a subnet group in use: the cluster must be gone first.
             run.wait("cluster_deleted", "cluster {0} to be deleted".format(run.identifier), DBClusterIdentifier=run.identifier)

@@ -98,7 +98,11 @@ options:
     description:
       - Wait until the file system is C(available) (or, with O(state=absent), gone).
       - With O(wait=false) the module still waits where AWS needs it - for a new file system to be available
-        before its lifecycle is set, and for mount targets to be gone before the file system is deleted.
+        before its lifecycle is set.
+      - With O(state=absent) and O(wait=false) the module deletes the access points, starts deleting the mount
+        targets and returns, leaving the file system (AWS refuses to delete it while it has mount targets, also
+        C(deleting) ones) with RV(file_system) naming it; a later run, once the mount targets are gone, deletes it.
+        The teardown waits for all slow deletions once, then runs the module again.
     type: bool
     default: true
   wait_timeout:
@@ -135,7 +139,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 file_system:
-  description: The file system after the change (projected in check mode); empty when absent.
+  description: The file system after the change (projected in check mode); empty when absent (with O(state=absent) and O(wait=false), the file system left while its mount targets are deleted).
   returned: always
   type: dict
   contains:
@@ -423,6 +427,10 @@ def ensure_absent(module, client, fs, current):
                 efs.delete_mount_target(client, mount_target["MountTargetId"])
     except (ClientError, BotoCoreError) as e:
         module.fail_json_aws(e, msg="Could not delete the access points and mount targets of EFS file system {0}".format(file_system_id))
+    if mount_targets and not module.params["wait"]:
+        # The file system stays until its mount targets are gone: a later run deletes it.
+        changes.remove("file_system")
+        return True, current, changes
     for mount_target in mount_targets:
         try:
             efs.wait_for(client, "mount_target_deleted", module.params["wait_timeout"], MountTargetId=mount_target["MountTargetId"])

@@ -18,6 +18,9 @@ description:
     ready, so a deploy waits about as long as its slowest resource instead of the sum of them.
   - Fails at once when a resource reaches a failed state, and at O(wait_timeout) naming every resource that
     is still not ready, with its state.
+  - With O(wait_for=deleted) (teardown) it waits instead until every resource named is gone, so the teardown waits
+    once, about as long as its slowest deletion, before what those resources hold (subnet groups, security groups,
+    subnets).
   - Only reads; in check mode it reports the current states without waiting.
   - The action plugin of the same name runs the module in slices of O(progress_interval) seconds and prints, after
     each, how long it has waited, what is ready and what is still pending with its state, so a wait of many
@@ -52,6 +55,16 @@ options:
     type: list
     elements: str
     default: []
+  wait_for:
+    description:
+      - V(ready) waits until every resource is ready (C(available), C(active)), as the option of each kind says.
+      - V(deleted) waits until every resource is gone; a resource AWS no longer knows counts as gone (state
+        C(deleted)): a NAT gateway C(deleted) or unknown, a DB cluster and each of its instances, a replication group,
+        each mount target of a file system (none left, or the file system gone), a load balancer.
+    type: str
+    choices: [ready, deleted]
+    default: ready
+    version_added: 0.1.0
   wait_timeout:
     description: Seconds to wait in all.
     type: int
@@ -97,7 +110,7 @@ waited_seconds:
   returned: always
   type: float
 ready:
-  description: Whether every resource is ready.
+  description: Whether every resource is ready (with O(wait_for=deleted), gone).
   returned: always
   type: bool
 created_at:
@@ -121,7 +134,7 @@ timeline:
   returned: always, from the action plugin
   type: dict
 pending:
-  description: The resources that are not ready yet, with their state.
+  description: The resources that are not ready (with O(wait_for=deleted), not gone) yet, with their state.
   returned: always
   type: dict
   sample: {"db_instance/streamflix-aurora-dev-2": "creating"}
@@ -140,6 +153,7 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 READY = "available"
+GONE = "deleted"
 FAILED_STATES = (
     "failed",
     "active_impaired",
@@ -170,7 +184,13 @@ def now_iso():
 
 
 @AWSRetry.jittered_backoff()
-def nat_states(ec2, ids, created):
+def nat_states(ec2, ids, created, deleting=False):
+    if deleting:
+        # By filter: an id AWS no longer knows is not an error, and is gone.
+        found = ec2.describe_nat_gateways(Filters=[dict(Name="nat-gateway-id", Values=ids)])["NatGateways"] if ids else []
+        states = {"nat_gateway/" + nat_id: GONE for nat_id in ids}
+        states.update({"nat_gateway/" + gateway["NatGatewayId"]: gateway["State"] for gateway in found})
+        return states
     try:
         gateways = ec2.describe_nat_gateways(NatGatewayIds=ids)["NatGateways"] if ids else []
     except is_boto3_error_code("NatGatewayNotFound"):
@@ -183,43 +203,78 @@ def nat_states(ec2, ids, created):
 
 
 @AWSRetry.jittered_backoff()
-def db_states(rds, ids, created):
+def db_states(rds, ids, created, deleting=False):
     states = {}
     for cluster_id in ids:
-        cluster = rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]
+        try:
+            cluster = rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]
+        except is_boto3_error_code("DBClusterNotFoundFault"):
+            if not deleting:
+                raise
+            states["db_cluster/" + cluster_id] = GONE
+            continue
         states["db_cluster/" + cluster_id] = cluster["Status"]
         created["db_cluster/" + cluster_id] = iso(cluster.get("ClusterCreateTime"))
         for member in cluster.get("DBClusterMembers", []):
             instance_id = member["DBInstanceIdentifier"]
-            instance = rds.describe_db_instances(DBInstanceIdentifier=instance_id)["DBInstances"][0]
+            try:
+                instance = rds.describe_db_instances(DBInstanceIdentifier=instance_id)["DBInstances"][0]
+            except is_boto3_error_code("DBInstanceNotFound"):
+                if not deleting:
+                    raise
+                states["db_instance/" + instance_id] = GONE
+                continue
             states["db_instance/" + instance_id] = instance["DBInstanceStatus"]
             created["db_instance/" + instance_id] = iso(instance.get("InstanceCreateTime"))
     return states
 
 
 @AWSRetry.jittered_backoff()
-def cache_states(elasticache, ids, created):
+def cache_states(elasticache, ids, created, deleting=False):
     states = {}
     for group_id in ids:
-        group = elasticache.describe_replication_groups(ReplicationGroupId=group_id)["ReplicationGroups"][0]
+        try:
+            group = elasticache.describe_replication_groups(ReplicationGroupId=group_id)["ReplicationGroups"][0]
+        except is_boto3_error_code("ReplicationGroupNotFoundFault"):
+            if not deleting:
+                raise
+            states["replication_group/" + group_id] = GONE
+            continue
         states["replication_group/" + group_id] = group["Status"]
         created["replication_group/" + group_id] = iso(group.get("ReplicationGroupCreateTime"))
     return states
 
 
 @AWSRetry.jittered_backoff()
-def mount_target_states(efs, ids, created):
+def mount_target_states(efs, ids, created, deleting=False):
     # DescribeMountTargets gives no creation time: the timeline shows when each was seen ready only.
     states = {}
     for file_system_id in ids:
-        for target in efs.describe_mount_targets(FileSystemId=file_system_id)["MountTargets"]:
+        try:
+            targets = efs.describe_mount_targets(FileSystemId=file_system_id)["MountTargets"]
+        except is_boto3_error_code("FileSystemNotFound"):
+            if not deleting:
+                raise
+            targets = []
+        if deleting:
+            # Gone when none is left: the file system stands for its mount targets.
+            states["mount_targets/" + file_system_id] = GONE if not targets else "deleting"
+        for target in targets:
             states["mount_target/" + target["MountTargetId"]] = target["LifeCycleState"]
             created.setdefault("mount_target/" + target["MountTargetId"], None)
     return states
 
 
 @AWSRetry.jittered_backoff()
-def load_balancer_states(elbv2, arns, created):
+def load_balancer_states(elbv2, arns, created, deleting=False):
+    if deleting:
+        balancers = []
+        for arn in arns:
+            try:
+                balancers.extend(elbv2.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"])
+            except is_boto3_error_code("LoadBalancerNotFound"):
+                balancers.append(dict(LoadBalancerArn=arn, LoadBalancerName=arn.split("/")[-2], State=dict(Code=GONE)))
+        return {"load_balancer/" + lb["LoadBalancerName"]: lb["State"]["Code"] for lb in balancers}
     balancers = elbv2.describe_load_balancers(LoadBalancerArns=arns)["LoadBalancers"] if arns else []
     for lb in balancers:
         created["load_balancer/" + lb["LoadBalancerName"]] = iso(lb.get("CreatedTime"))
@@ -230,19 +285,20 @@ def load_balancer_states(elbv2, arns, created):
 def current_states(module, clients, created):
     """The state of every resource; fills ``created`` with each one's creation time (ISO text or None)."""
     params = module.params
+    deleting = params["wait_for"] == "deleted"
     try:
-        states = nat_states(clients["ec2"], params["nat_gateway_ids"], created)
-        states.update(db_states(clients["rds"], params["db_cluster_ids"], created))
-        states.update(cache_states(clients["elasticache"], params["replication_group_ids"], created))
-        states.update(mount_target_states(clients["efs"], params["efs_file_system_ids"], created))
-        states.update(load_balancer_states(clients["elbv2"], params["load_balancer_arns"], created))
+        states = nat_states(clients["ec2"], params["nat_gateway_ids"], created, deleting)
+        states.update(db_states(clients["rds"], params["db_cluster_ids"], created, deleting))
+        states.update(cache_states(clients["elasticache"], params["replication_group_ids"], created, deleting))
+        states.update(mount_target_states(clients["efs"], params["efs_file_system_ids"], created, deleting))
+        states.update(load_balancer_states(clients["elbv2"], params["load_balancer_arns"], created, deleting))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg="Could not read the state of the slow resources; they must exist (run the roles that create them)")
     return states
 
 
-def not_ready(states):
-    return {name: state for name, state in states.items() if state != READY}
+def not_ready(states, target=READY):
+    return {name: state for name, state in states.items() if state != target}
 
 
 def failed(states):
@@ -262,6 +318,7 @@ def main():
             poll_interval=dict(type="int", default=10),
             progress_interval=dict(type="int", default=60),
             on_timeout=dict(type="str", choices=["fail", "report"], default="fail"),
+            wait_for=dict(type="str", choices=["ready", "deleted"], default="ready"),
         ),
         supports_check_mode=True,
     )
@@ -270,24 +327,28 @@ def main():
     started = time.monotonic()
     deadline = started + module.params["wait_timeout"]
     created, ready_at = {}, {}
+    target = GONE if module.params["wait_for"] == "deleted" else READY
+
+    def pending(states):
+        return not_ready(states, target)
 
     def look():
         seen = current_states(module, clients, created)
         moment = now_iso()
         for name, state in seen.items():
-            if state == READY:
+            if state == target:
                 ready_at.setdefault(name, moment)
         return seen
 
     states = look()
-    while not_ready(states) and not module.check_mode:
+    while pending(states) and not module.check_mode:
         if failed(states):
             module.fail_json(msg="Resources failed: {0}".format(failed(states)), states=states)
         if time.monotonic() >= deadline:
             if module.params["on_timeout"] == "report":
                 break
             module.fail_json(
-                msg="Still not ready after {0} s: {1}".format(module.params["wait_timeout"], not_ready(states)), states=states
+                msg="Still not {0} after {1} s: {2}".format(target if target == GONE else "ready", module.params["wait_timeout"], pending(states)), states=states
             )
         # The interval between two polls (never past the deadline), not a fixed wait.
         time.sleep(max(0, min(module.params["poll_interval"], deadline - time.monotonic())))
@@ -297,8 +358,8 @@ def main():
     module.exit_json(
         changed=False,
         states=states,
-        ready=not not_ready(states),
-        pending=not_ready(states),
+        ready=not pending(states),
+        pending=pending(states),
         waited_seconds=round(time.monotonic() - started, 1),
         created_at=dict((name, created.get(name)) for name in states),
         ready_at=ready_at,

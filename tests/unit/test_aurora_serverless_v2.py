@@ -707,6 +707,41 @@ def test_absent_removes_readers_writer_cluster_and_subnet_group(world):
     assert world["rds"].describe_db_cluster_snapshots(DBClusterIdentifier=CLUSTER, SnapshotType="manual")["DBClusterSnapshots"] == []
 
 
+def test_absent_without_waiting_leaves_the_subnet_group_of_a_deleting_cluster_to_a_later_run(world):
+    import time
+
+    from localaws.model import MODEL
+
+    run_module(aurora_serverless_v2, args(world))
+    MODEL.configure("aws", 0.02)  # the instances stay "deleting" for 6 s; AWS deletes the cluster meanwhile
+    try:
+        started = run_module(aurora_serverless_v2, absent(wait=False, skip_final_snapshot=False, final_snapshot_identifier=CLUSTER + "-final"))
+        assert started["changes"] == [
+            "delete instance {0}-2 (reader)".format(CLUSTER),
+            "delete instance {0}-1 (writer)".format(CLUSTER),
+            "delete cluster {0} with final snapshot {0}-final".format(CLUSTER),
+        ]
+        assert started["final_snapshot_identifier"] == CLUSTER + "-final"
+        assert manual_snapshots(world).keys() == {CLUSTER + "-final"}
+        assert aws_cluster(world)["Status"] == "deleting"
+        assert {i["DBInstanceStatus"] for i in aws_instances(world).values()} == {"deleting"}
+        assert aws_subnet_group(world) is not None  # AWS refuses to delete it while the cluster uses it
+        # A second run while the cluster is deleting takes no second snapshot and changes nothing.
+        again = run_module(aurora_serverless_v2, absent(wait=False, skip_final_snapshot=False, final_snapshot_identifier=CLUSTER + "-final2"))
+        assert again["changed"] is False and manual_snapshots(world).keys() == {CLUSTER + "-final"}
+        deadline = time.monotonic() + 30
+        while aws_cluster(world) is not None:  # the model's clock: the cluster goes with its last instance
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+            MODEL.settle()
+        assert aws_instances(world) == {}
+        finished = run_module(aurora_serverless_v2, absent())
+        assert finished["changes"] == ["delete DB subnet group " + CLUSTER]
+        assert aws_subnet_group(world) is None
+    finally:
+        MODEL.configure("off", 0.0)
+
+
 def manual_snapshots(world):
     found = world["rds"].describe_db_cluster_snapshots(DBClusterIdentifier=CLUSTER, SnapshotType="manual")["DBClusterSnapshots"]
     return {s["DBClusterSnapshotIdentifier"]: s for s in found}

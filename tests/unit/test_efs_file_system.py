@@ -380,6 +380,18 @@ def test_absent_deletes_mount_targets_access_points_then_file_system(world, popu
     assert world["ec2"].describe_network_interfaces()["NetworkInterfaces"] == []  # the mount targets' interfaces
 
 
+def test_absent_without_waiting_leaves_the_file_system_until_its_mount_targets_are_gone(world, populated):
+    result = run_module(efs_file_system, {"name": NAME, "state": "absent", "wait": False})
+    assert result["changed"] is True
+    assert result["changes"] == ["access_points", "mount_targets"]
+    assert result["file_system"]["file_system_id"] == populated  # left: AWS refuses it while mount targets exist
+    assert world["efs"].describe_access_points()["AccessPoints"] == []
+    assert aws_fs(world)["FileSystemId"] == populated
+    finished = run_module(efs_file_system, {"name": NAME, "state": "absent"})
+    assert finished["changes"] == ["file_system"]
+    assert world["efs"].describe_file_systems()["FileSystems"] == []
+
+
 def test_absent_twice(world):
     run_module(efs_file_system, args(world))
     assert run_module(efs_file_system, {"name": NAME, "state": "absent", "wait": False})["changed"] is True

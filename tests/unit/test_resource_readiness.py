@@ -61,3 +61,40 @@ def test_records_each_resources_creation_and_when_it_was_seen_ready(fresh_nat):
 ])
 def test_iso(moment, expected):
     assert module.iso(moment) == expected
+
+
+def test_deletion_wait_counts_what_aws_no_longer_knows_as_gone(moto):
+    from localaws.fills import ec2 as ec2_fill
+
+    ec2_fill.apply()
+    args = {"wait_for": "deleted", "nat_gateway_ids": ["nat-0123456789abcdef0"], "db_cluster_ids": ["streamflix-aurora-x"],
+            "replication_group_ids": ["streamflix-redis-x"], "efs_file_system_ids": ["fs-0123456789abcdef0"],
+            "poll_interval": 1, "wait_timeout": 5}
+    result = run_module(module, args)
+    assert result["ready"] is True and result["pending"] == {}
+    assert result["states"] == {
+        "nat_gateway/nat-0123456789abcdef0": "deleted", "db_cluster/streamflix-aurora-x": "deleted",
+        "replication_group/streamflix-redis-x": "deleted", "mount_targets/fs-0123456789abcdef0": "deleted",
+    }
+
+
+def test_deletion_wait_waits_for_a_deleting_nat_gateway_and_names_one_still_there(moto):
+    from localaws.fills import ec2 as ec2_fill
+    from localaws.model import MODEL
+
+    ec2_fill.apply()
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc_id = ec2.create_vpc(CidrBlock="10.81.0.0/16")["Vpc"]["VpcId"]
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.81.1.0/24")["Subnet"]["SubnetId"]
+    kept = ec2.create_nat_gateway(SubnetId=subnet_id, AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"])["NatGateway"]["NatGatewayId"]
+    MODEL.configure("aws", 0.05, consistency_seconds=0)  # deletion: 60 s x 0.05 = 3 s
+    try:
+        doomed = ec2.create_nat_gateway(SubnetId=subnet_id, AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"])["NatGateway"]["NatGatewayId"]
+        MODEL.configure("aws", 0.05, consistency_seconds=0)  # the new gateway available at once
+        ec2.delete_nat_gateway(NatGatewayId=doomed)
+        result = run_module(module, {"wait_for": "deleted", "nat_gateway_ids": [doomed], "poll_interval": 1, "wait_timeout": 30})
+        assert result["states"] == {"nat_gateway/" + doomed: "deleted"} and result["waited_seconds"] >= 1
+        failure = fail_module(module, {"wait_for": "deleted", "nat_gateway_ids": [kept], "poll_interval": 1, "wait_timeout": 0})
+        assert "Still not deleted" in failure["msg"] and kept in failure["msg"]
+    finally:
+        MODEL.configure("off", 0.0)
