@@ -84,8 +84,10 @@ TEARDOWN = {
     "ecs_service": {"deps": [], "calls": 2, "model": None},  # UpdateService to 0, DeleteService (force)
     "load_balancer": {"deps": [], "calls": 1, "model": None},  # DeleteLoadBalancer (listeners with it)
     "target_group": {"deps": ["load_balancer", "ecs_service"], "calls": 1, "model": None},  # in use until both go
-    # DeleteReplicationGroup needs only an available group; Aurora: DeleteDBInstance for every instance, then
-    # DeleteDBCluster, which AWS accepts while the instances are deleting.
+    # DeleteReplicationGroup needs only an available group (InvalidReplicationGroupState otherwise, botocore model).
+    # Aurora: DeleteDBInstance for every instance (300 s x S in localaws's model), then DeleteDBCluster, which AWS
+    # accepts "as soon as the DB instance goes into deleting state" (Aurora user guide, "Deleting Aurora DB clusters
+    # and DB instances"); the cluster is "deleting" until its last instance is gone (its modelled duration).
     "replication_group": {"deps": [], "calls": 1, "model": ("replication_group", "deleting")},
     "aurora_instances": {"deps": [], "calls": 1, "model": ("db_instance", "deleting")},
     "aurora_cluster": {"deps": ["aurora_instances@requested"], "calls": 1, "model": ("db_cluster", "deleting")},

@@ -142,7 +142,10 @@ def lifecycle(modelled):
         steps["plan"] = playbook("site", "--check", "--diff")
         steps["state_after_plan"] = snapshot(aws, suffix)
     finally:
-        # 4. Deletions take modelled time too: the teardown waits for what AWS needs gone before the next deletion.
+        # 4. Deletions take modelled time too: the teardown starts the slow ones at once, waits once for them to be
+        #    gone, then deletes what they held. Its --check first: nothing changes (no deletion started, no wait).
+        steps["teardown_plan"] = playbook("teardown", "--check")
+        steps["state_after_teardown_plan"] = snapshot(aws, suffix)
         steps["teardown"] = playbook("teardown")
         steps["state_after_teardown"] = snapshot(aws, suffix)
         steps["teardown_again"] = playbook("teardown")
@@ -227,6 +230,11 @@ def test_check_diff_plans_no_change_and_makes_none(lifecycle):
     run = assert_succeeded(lifecycle["plan"])
     assert run.changed == 0, "--check --diff on a converged environment planned changes:\n" + run.describe()
     assert lifecycle["state_after_plan"] == lifecycle["state_before_rerun"]
+
+
+def test_teardown_check_mode_deletes_nothing(lifecycle):
+    assert_succeeded(lifecycle["teardown_plan"])
+    assert lifecycle["state_after_teardown_plan"] == lifecycle["state_after_plan"], "teardown --check changed the environment"
 
 
 def test_teardown_leaves_nothing(lifecycle):
