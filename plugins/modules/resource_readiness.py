@@ -59,8 +59,8 @@ options:
     description:
       - V(ready) waits until every resource is ready (C(available), C(active)), as the option of each kind says.
       - V(deleted) waits until every resource is gone; a resource AWS no longer knows counts as gone (state
-        C(deleted)): a NAT gateway C(deleted) or unknown, a DB cluster and each of its instances, a replication group,
-        each mount target of a file system (none left, or the file system gone), a load balancer.
+        C(deleted)). That is a NAT gateway C(deleted) or unknown, a DB cluster and each of its instances, a replication
+        group, each mount target of a file system (none left, or the file system gone), a load balancer.
     type: str
     choices: [ready, deleted]
     default: ready
