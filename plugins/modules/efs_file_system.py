@@ -139,7 +139,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 file_system:
-  description: The file system after the change (projected in check mode); empty when absent (with O(state=absent) and O(wait=false), the file system left while its mount targets are deleted).
+  description:
+    - The file system after the change (projected in check mode); empty when absent.
+    - With O(state=absent) and O(wait=false), the file system left while its mount targets are deleted.
   returned: always
   type: dict
   contains:

@@ -348,7 +348,8 @@ def main():
             if module.params["on_timeout"] == "report":
                 break
             module.fail_json(
-                msg="Still not {0} after {1} s: {2}".format(target if target == GONE else "ready", module.params["wait_timeout"], pending(states)), states=states
+                msg="Still not {0} after {1} s: {2}".format("ready" if target == READY else GONE, module.params["wait_timeout"], pending(states)),
+                states=states,
             )
         # The interval between two polls (never past the deadline), not a fixed wait.
         time.sleep(max(0, min(module.params["poll_interval"], deadline - time.monotonic())))
