@@ -74,7 +74,7 @@ options:
   seen_ready_at:
     description:
       - When an earlier wait of the same run saw some of these resources ready (RV(ready_at) of that wait, keyed by
-        kind and id): RV(ready_at) keeps those times instead of this wait's first look.
+        kind and id), RV(ready_at) keeps those times instead of this wait's first look.
     type: dict
     default: {}
 extends_documentation_fragment:
