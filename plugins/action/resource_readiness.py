@@ -68,7 +68,8 @@ class ActionModule(ActionBase):
         done = "gone" if self._task.args.get("wait_for") == "deleted" else "ready"
         started, started_at = time.monotonic(), utc_now()
         answer, waited = self._look(task_vars, 0), False
-        first_look = set(answer.get("ready_at") or {})
+        # Resources an earlier wait of this run saw ready (seen_ready_at) carry that time, not this first look.
+        first_look = set(answer.get("ready_at") or {}) - set(self._task.args.get("seen_ready_at") or {})
         created, ready_at = dict(answer.get("created_at") or {}), dict(answer.get("ready_at") or {})
         while not answer.get("failed") and not answer.get("ready") and not self._play_context.check_mode:
             elapsed = time.monotonic() - started

@@ -84,6 +84,12 @@ options:
     type: str
     choices: [fail, report]
     default: fail
+  seen_ready_at:
+    description:
+      - When an earlier wait of the same run saw some of these resources ready (RV(ready_at) of that wait, keyed by
+        kind and id), RV(ready_at) keeps those times instead of this wait's first look.
+    type: dict
+    default: {}
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -319,6 +325,7 @@ def main():
             progress_interval=dict(type="int", default=60),
             on_timeout=dict(type="str", choices=["fail", "report"], default="fail"),
             wait_for=dict(type="str", choices=["ready", "deleted"], default="ready"),
+            seen_ready_at=dict(type="dict", default={}),
         ),
         supports_check_mode=True,
     )
@@ -326,7 +333,7 @@ def main():
     clients = {service: module.client(service, retry_decorator=retry) for service in ("ec2", "rds", "elasticache", "efs", "elbv2")}
     started = time.monotonic()
     deadline = started + module.params["wait_timeout"]
-    created, ready_at = {}, {}
+    created, ready_at = {}, dict(module.params["seen_ready_at"])
     target = GONE if module.params["wait_for"] == "deleted" else READY
 
     def pending(states):
@@ -363,7 +370,7 @@ def main():
         pending=pending(states),
         waited_seconds=round(time.monotonic() - started, 1),
         created_at=dict((name, created.get(name)) for name in states),
-        ready_at=ready_at,
+        ready_at=dict((name, moment) for name, moment in ready_at.items() if name in states),
     )
 
 

@@ -98,3 +98,11 @@ def test_deletion_wait_waits_for_a_deleting_nat_gateway_and_names_one_still_ther
         assert "Still not deleted" in failure["msg"] and kept in failure["msg"]
     finally:
         MODEL.configure("off", 0.0)
+
+
+def test_keeps_the_ready_time_an_earlier_wait_saw_and_drops_what_it_does_not_wait_for(fresh_nat):
+    nat_id = fresh_nat(0.0)
+    earlier = {"nat_gateway/" + nat_id: "2026-01-05T10:00:09Z", "db_cluster/gone": "2026-01-05T10:00:01Z"}
+    result = run_module(module, {"nat_gateway_ids": [nat_id], "poll_interval": 1, "wait_timeout": 60, "seen_ready_at": earlier})
+    assert result["ready"] is True
+    assert result["ready_at"] == {"nat_gateway/" + nat_id: "2026-01-05T10:00:09Z"}

@@ -104,3 +104,13 @@ def test_timeline_of_a_run_that_found_everything_ready():
     result, _lines, _calls = run_plugin([dict(answer({}), created_at={NAT: None, DB: None}, ready_at={NAT: "t", DB: "t"})])
     assert result["timeline"]["waited"] is False
     assert all(r["ready_at_first_look"] for r in result["timeline"]["resources"])
+
+
+def test_a_resource_an_earlier_wait_saw_ready_is_not_a_first_look():
+    seen = {DB: "2026-01-05T10:09:00Z"}
+    first = dict(answer({}), created_at={NAT: None, DB: "2026-01-05T10:01:00Z"}, ready_at={NAT: "2026-01-05T10:20:00Z", DB: seen[DB]})
+    result, _lines, calls = run_plugin([first], args={"seen_ready_at": seen})
+    assert calls[0][1]["seen_ready_at"] == seen
+    by_name = {r["resource"]: r for r in result["timeline"]["resources"]}
+    assert by_name[DB]["ready_at"] == seen[DB] and by_name[DB]["ready_at_first_look"] is False
+    assert by_name[NAT]["ready_at_first_look"] is True
