@@ -242,7 +242,9 @@ def ensure_present(module, client, alias, current):
         steps.append(("enable", client.enable_key, {"KeyId": key_id}))
         after.update(key_state="Enabled", enabled=True)
     elif after["key_state"] not in ("Enabled",):
-        module.fail_json(msg="KMS key {0} ({1}) is {2}; only an enabled, disabled or pending-deletion key can be converged".format(alias, key_id, current["key_state"]))
+        module.fail_json(
+            msg="KMS key {0} ({1}) is {2}; only an enabled, disabled or pending-deletion key can be converged".format(alias, key_id, current["key_state"])
+        )
     if params["description"] is not None and params["description"] != current["description"]:
         changes.append("description")
         steps.append(("update the description of", client.update_key_description, {"KeyId": key_id, "Description": params["description"]}))
@@ -311,9 +313,10 @@ def main():
         changes, after = ensure_absent(module, client, alias, before)
     else:
         changes, after = ensure_present(module, client, alias, before)
-    result = dict(changed=bool(changes), changes=changes, key=after or {}, key_state=(after or {}).get("key_state"), diff=dict(before=before, after=after or {}))
+    after = after or {}
+    result = dict(changed=bool(changes), changes=changes, key=after, key_state=after.get("key_state"), diff=dict(before=before, after=after))
     for name in ("key_id", "key_arn"):
-        if (after or {}).get(name):
+        if after.get(name):
             result[name] = after[name]
     module.exit_json(**result)
 
