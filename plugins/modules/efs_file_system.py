@@ -211,6 +211,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.streamflix.media_platform.plugins.module_utils import efs
+from ansible_collections.streamflix.media_platform.plugins.module_utils.kms import is_key_arn
 
 try:
     from botocore.exceptions import BotoCoreError
@@ -236,6 +237,8 @@ def key_arn(module, kms, key_id, must_exist):
     """The ARN of a key given by id, ARN or alias: AWS reports the ARN, the user may give any of them."""
     if not key_id:
         return None
+    if is_key_arn(key_id):
+        return key_id  # already what DescribeKey would answer
     try:
         return kms.describe_key(KeyId=key_id, aws_retry=True)["KeyMetadata"]["Arn"]
     except (ClientError, BotoCoreError) as e:

@@ -181,6 +181,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.streamflix.media_platform.plugins.module_utils.kms import is_key_arn
 from ansible_collections.streamflix.media_platform.plugins.module_utils.secretsmanager import current_secret_string
 from ansible_collections.streamflix.media_platform.plugins.module_utils.secretsmanager import differing_values
 from ansible_collections.streamflix.media_platform.plugins.module_utils.secretsmanager import describe_secret
@@ -215,11 +216,17 @@ def secret_view(described, kms_arn, keys):
     }
 
 
-def resolve_key(module, kms, key_id):
+def resolve_key(module, kms, key_id, resolved):
+    """The key's ARN: a key ARN as it is, anything else through DescribeKey once per run (``resolved`` keeps it)."""
     if not key_id:
         return None
+    if is_key_arn(key_id):
+        return key_id
+    if key_id in resolved:
+        return resolved[key_id]
     try:
-        return key_arn(kms, key_id)
+        resolved[key_id] = key_arn(kms, key_id)
+        return resolved[key_id]
     except kms.exceptions.NotFoundException as e:
         if module.check_mode:
             return key_id  # a plan on an empty account: the key is only planned too
@@ -259,9 +266,9 @@ def create(module, client, desired):
     return ["created with a generated value"]
 
 
-def ensure_present(module, client, kms, described):
+def ensure_present(module, client, kms, described, resolved):
     params = module.params
-    desired = {"description": params["description"], "kms_key_arn": resolve_key(module, kms, params["kms_key_id"])}
+    desired = {"description": params["description"], "kms_key_arn": resolve_key(module, kms, params["kms_key_id"], resolved)}
     if not described:
         return create(module, client, desired)
     changes = []
@@ -269,7 +276,7 @@ def ensure_present(module, client, kms, described):
         changes.append("restored from scheduled deletion")
         if not module.check_mode:
             client.restore_secret(SecretId=params["name"], aws_retry=True)
-    current = {"description": described.get("Description"), "kms_key_arn": resolve_key(module, kms, described.get("KmsKeyId"))}
+    current = {"description": described.get("Description"), "kms_key_arn": resolve_key(module, kms, described.get("KmsKeyId"), resolved)}
     changes += update_metadata(module, client, current, desired)
     if params["pending"] == "stage":
         changes += stage_pending(module, client, described)
@@ -405,12 +412,12 @@ def validate(module):
         module.fail_json(msg="recovery_window_in_days must be 0 or from 7 to 30; got {0}".format(window))
 
 
-def current_view(module, client, kms):
+def current_view(module, client, kms, resolved):
     try:
         described = describe_secret(client, module.params["name"])
     except aws_errors() as e:
         module.fail_json_aws(e, msg="Could not describe secret {0}".format(module.params["name"]))
-    return secret_view(described, resolve_key(module, kms, (described or {}).get("KmsKeyId")), module.params["keys"])
+    return secret_view(described, resolve_key(module, kms, (described or {}).get("KmsKeyId"), resolved), module.params["keys"])
 
 
 def projected(module, before, changes):
@@ -459,14 +466,19 @@ def main():
         described = describe_secret(client, name)
     except aws_errors() as e:
         module.fail_json_aws(e, msg="Could not describe secret {0}".format(name))
-    before = secret_view(described, resolve_key(module, kms, (described or {}).get("KmsKeyId")), module.params["keys"])
+    resolved = {}
+    before = secret_view(described, resolve_key(module, kms, (described or {}).get("KmsKeyId"), resolved), module.params["keys"])
 
     if module.params["state"] == "absent":
         changes = ensure_absent(module, client, described)
     else:
-        changes = ensure_present(module, client, kms, described)
+        changes = ensure_present(module, client, kms, described, resolved)
 
-    after = projected(module, before, changes) if module.check_mode else current_view(module, client, kms)
+    # Nothing changed: the secret is as read, so it is not read again.
+    if module.check_mode:
+        after = projected(module, before, changes)
+    else:
+        after = current_view(module, client, kms, resolved) if changes else before
     module.exit_json(changed=bool(changes), secret=after, changes=changes, diff=dict(before=before, after=after))
 
 

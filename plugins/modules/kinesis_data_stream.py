@@ -168,6 +168,7 @@ diff:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.streamflix.media_platform.plugins.module_utils import kinesis
+from ansible_collections.streamflix.media_platform.plugins.module_utils.kms import is_key_arn
 
 try:
     import botocore
@@ -198,6 +199,8 @@ def wait(module, client, waiter_name, name):
 
 
 def key_arn(kms, key_id):
+    if is_key_arn(key_id):
+        return key_id  # already what DescribeKey would answer
     try:
         return kms.describe_key(KeyId=key_id, aws_retry=True)["KeyMetadata"]["Arn"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):

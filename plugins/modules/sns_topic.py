@@ -151,6 +151,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.streamflix.media_platform.plugins.module_utils import sns
+from ansible_collections.streamflix.media_platform.plugins.module_utils.kms import is_key_arn
 
 try:
     import botocore
@@ -172,6 +173,8 @@ def read_topic(module, client, topic_arn):
 
 
 def key_arn(module, kms, key_id):
+    if is_key_arn(key_id):
+        return key_id  # already what DescribeKey would answer
     try:
         return kms.describe_key(KeyId=key_id, aws_retry=True)["KeyMetadata"]["Arn"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

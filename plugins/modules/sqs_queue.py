@@ -191,6 +191,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.streamflix.media_platform.plugins.module_utils import sqs
+from ansible_collections.streamflix.media_platform.plugins.module_utils.kms import is_key_arn
 
 try:
     import botocore
@@ -236,6 +237,8 @@ def region_and_account(module, current):
 
 def key_arn(module, kms, key_id, required):
     """The ARN of the key ``key_id`` names; for a current key that KMS cannot describe, None."""
+    if is_key_arn(key_id):
+        return key_id  # already what DescribeKey would answer
     try:
         return sqs.describe_key_arn(kms, key_id)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from unittest import mock
 
 import boto3
 import pytest
@@ -234,3 +235,45 @@ def test_pending_stage_then_promote_rotates_in_two_steps(aws):
 
 def test_pending_and_rotate_are_exclusive(aws):
     assert "mutually exclusive" in fail_module(generated_secret, args(pending="stage", rotate=True))["msg"]
+
+
+def counted(name):
+    """Count the module's calls of one of the secretsmanager helpers it imports."""
+    return mock.patch.object(generated_secret, name, wraps=getattr(generated_secret, name))
+
+
+def test_no_op_run_reads_the_secret_once_and_resolves_an_alias_once(aws):
+    run_module(generated_secret, args(keys=["a"]))
+    with counted("describe_secret") as describer, counted("key_arn") as resolver, counted("current_secret_string") as reader:
+        result = run_module(generated_secret, args(keys=["a"]))
+    assert result["changed"] is False
+    assert describer.call_count == 1
+    # The secret's own key is stored as a key ARN: only the desired alias needs DescribeKey.
+    resolver.assert_called_once_with(mock.ANY, "alias/unit")
+    assert reader.call_count == 1  # the stored keys, read inside the module only
+    assert result["secret"]["kms_key_arn"] == aws["key"]["Arn"]
+    assert result["diff"]["before"] == result["diff"]["after"]
+
+
+def test_a_key_arn_needs_no_describe_key(aws):
+    run_module(generated_secret, args(kms_key_id=aws["key"]["Arn"]))
+    with counted("key_arn") as resolver:
+        result = run_module(generated_secret, args(kms_key_id=aws["key"]["Arn"]))
+        moved = run_module(generated_secret, args(kms_key_id=aws["other_key"]["Arn"]))
+    assert result["changed"] is False
+    assert resolver.call_count == 0
+    assert moved["changed"] is True and moved["changes"] == ["kms_key_arn"]
+    assert aws["sm"].describe_secret(SecretId=NAME)["KmsKeyId"] == aws["other_key"]["Arn"]
+
+
+def test_a_tag_changed_by_hand_is_put_back_and_read_again(aws):
+    run_module(generated_secret, args())
+    arn = aws["sm"].describe_secret(SecretId=NAME)["ARN"]
+    aws["sm"].tag_resource(SecretId=arn, Tags=[{"Key": "Project", "Value": "by-hand"}])
+    with counted("describe_secret") as describer:
+        result = run_module(generated_secret, args())
+    assert result["changed"] is True and result["changes"] == ["tags"]
+    assert describer.call_count == 2  # after a change the module reads what AWS now has
+    assert result["diff"]["before"]["tags"] == {"Project": "by-hand"}
+    assert result["secret"]["tags"] == {"Project": "streamflix"}
+    assert {"Key": "Project", "Value": "streamflix"} in aws["sm"].describe_secret(SecretId=NAME)["Tags"]

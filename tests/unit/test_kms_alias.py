@@ -6,6 +6,7 @@ import boto3
 import pytest
 
 from ansible_collections.streamflix.media_platform.plugins.module_utils.kms import full_alias_name
+from ansible_collections.streamflix.media_platform.plugins.module_utils.kms import is_key_arn
 from ansible_collections.streamflix.media_platform.plugins.modules import kms_alias
 from module_harness import REGION, aws_env, fail_module, moto, run_module  # noqa: F401
 
@@ -142,3 +143,26 @@ def test_unknown_key_fails(kms):
     result = fail_module(kms_alias, present("00000000-0000-0000-0000-000000000000"))
     assert "00000000-0000-0000-0000-000000000000" in result["msg"]
     assert aws_alias(kms) is None
+
+
+@pytest.mark.parametrize(
+    "key_id, expected",
+    [
+        ("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", True),
+        ("arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab", True),
+        ("arn:aws:kms:us-east-1:123456789012:alias/streamflix-dev", False),
+        ("alias/streamflix-dev", False),
+        ("1234abcd-12ab-34cd-56ef-1234567890ab", False),
+        ("arn:aws:kms:us-east-1:12345:key/1234abcd", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_is_key_arn_only_for_what_describe_key_would_answer_unchanged(key_id, expected):
+    assert is_key_arn(key_id) is expected
+
+
+def test_describe_key_answers_a_key_arn_with_itself(kms):
+    key = kms["key"]
+    assert is_key_arn(key["Arn"])
+    assert kms["client"].describe_key(KeyId=key["Arn"])["KeyMetadata"]["Arn"] == key["Arn"]

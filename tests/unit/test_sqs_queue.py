@@ -400,10 +400,11 @@ def test_kms_key_forms_naming_the_same_key_are_no_change(aws):
     with calls("describe_key_arn") as describer:
         assert run_module(sqs_queue, {"name": NAME, "kms_master_key_id": key["KeyId"]})["changed"] is False
     assert describer.call_count == 0
-    # The alias: resolved with DescribeKey.
+    # The alias: resolved with DescribeKey; the queue's current key is a key ARN already, which needs no call.
     with calls("describe_key_arn") as describer:
         assert run_module(sqs_queue, {"name": NAME, "kms_master_key_id": "alias/streamflix-unit"})["changed"] is False
-    assert describer.call_count == 2
+    assert describer.call_count == 1
+    describer.assert_called_once_with(mock.ANY, "alias/streamflix-unit")
     # Another key: changed.
     result = run_module(sqs_queue, {"name": NAME, "kms_master_key_id": aws["other_key"]["Arn"]})
     assert result["changed"] is True
