@@ -114,4 +114,5 @@ def test_playbooks_resolve_by_fqcn_from_the_installed_copy(installed, tmp_path):
     wrapper.write_text("- name: StreamFlix platform\n  ansible.builtin.import_playbook: streamflix.media_platform.site\n")
     proc = run([DEV_BIN / "ansible-playbook", "--list-tasks", "-i", inventory, wrapper], cwd=tmp_path, env=env)
     assert "play #2 (streamflix): Converge the StreamFlix platform" in proc.stdout, proc.stdout
-    assert "streamflix.media_platform.readiness : Wait once for every slow resource" in proc.stdout, proc.stdout
+    assert "streamflix.media_platform.preflight : Check every role's inputs against its argument_specs" in proc.stdout, proc.stdout
+    assert "streamflix.media_platform.monitoring : Converge (present) or remove (absent)" in proc.stdout, proc.stdout
